@@ -1,0 +1,4 @@
+"""REST API routes of the exports app (mounted under /api/v1/)."""
+
+
+urlpatterns: list = []

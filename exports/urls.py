@@ -1,0 +1,6 @@
+"""Wizard pages of the exports app."""
+
+
+app_name = "exports"
+
+urlpatterns: list = []

@@ -1,0 +1,49 @@
+"""Every provider call, recorded; the table doubles as the response cache."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import models
+
+
+class LLMCall(models.Model):
+    """One request to the provider (or one answer served from the cache).
+
+    ``project_id``/``job_id``/``document_id`` are plain integers, not foreign keys:
+    the gateway belongs to ``extractor``, which depends on no workflow app, and the
+    record must outlive the objects it mentions (it is the cost ledger).
+    """
+
+    class Outcome(models.TextChoices):
+        SUCCESS = "success", "Success"
+        CACHED = "cached", "Served from cache"
+        ERROR = "error", "Error"
+
+    request_hash = models.CharField(max_length=64, db_index=True)
+    model = models.CharField(max_length=100)
+    purpose = models.CharField(max_length=32, blank=True)
+    project_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    job_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    document_id = models.BigIntegerField(null=True, blank=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    attempts = models.PositiveSmallIntegerField(default=1)
+    prompt_tokens = models.PositiveIntegerField(default=0)
+    cached_tokens = models.PositiveIntegerField(default=0)
+    completion_tokens = models.PositiveIntegerField(default=0)
+    cost_usd = models.DecimalField(max_digits=12, decimal_places=6, default=Decimal("0"))
+    latency_ms = models.PositiveIntegerField(default=0)
+    finish_reason = models.CharField(max_length=32, blank=True)
+    response = models.JSONField(null=True, blank=True, help_text="The parsed JSON answer.")
+    response_text = models.TextField(blank=True)
+    error_type = models.CharField(max_length=64, blank=True)
+    error = models.TextField(blank=True)
+    simulated = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["request_hash", "model", "outcome"])]
+
+    def __str__(self) -> str:
+        return f"{self.model} {self.outcome} {self.request_hash[:10]}"

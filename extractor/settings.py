@@ -1,0 +1,338 @@
+"""Settings for the extraction workbench, all read from the environment.
+
+Two shapes of deployment come out of the same file:
+
+* embedded (no ``REDIS_URL``): SQLite in ``DATA_DIR``, Celery over kombu's filesystem
+  transport in ``DATA_DIR/broker``, a file cache. One machine, nothing else to install.
+* production: ``DATABASE_URL`` (PostgreSQL) and ``REDIS_URL`` (broker, cache, shared
+  rate limiter), any number of worker processes.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from extractor.env import env_bool, env_float, env_int, env_list, env_size, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "data")))
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+DEBUG = env_bool("DEBUG", False)
+DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'db.sqlite3'}")
+_LOCAL_DATABASE = DATABASE_URL.startswith("sqlite:")
+
+
+def _secret_key() -> str:
+    key = env_str("SECRET_KEY")
+    if key:
+        return key
+    if not (DEBUG or _LOCAL_DATABASE):
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
+    # Local use only (DEBUG, or the embedded SQLite database): a random key kept beside
+    # the SQLite file, so sessions survive a restart without anyone committing a key.
+    path = DATA_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
+CORS_ALLOW_CREDENTIALS = True
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_htmx",
+    "template_partials",
+    "corsheaders",
+    "extractor.llm",
+    "projects",
+    "schemas",
+    "processing",
+    "exports",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "extractor.middleware.LoginRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "extractor.urls"
+WSGI_APPLICATION = "extractor.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "extractor.context_processors.product",
+            ],
+        },
+    },
+]
+
+# --- Database -----------------------------------------------------------------------
+
+_db = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    # The web server and the worker are separate processes: WAL lets readers go on while
+    # one writes, IMMEDIATE transactions avoid "database is locked" upgrades mid-way.
+    _db["CONN_MAX_AGE"] = 0
+    _db["OPTIONS"] = {
+        "timeout": 30,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    _db["TEST"] = {"NAME": env_str("TEST_SQLITE_NAME") or None}
+else:
+    _db["CONN_HEALTH_CHECKS"] = True
+    if env_str("TEST_DATABASE_NAME"):
+        _db["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME")}
+DATABASES = {"default": _db}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Redis, broker, cache -----------------------------------------------------------
+
+REDIS_URL = env_str("REDIS_URL")
+# Namespaces every key this app writes to Redis (cache, rate limiter), so two
+# deployments or CI runs can share one server.
+REDIS_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", "extractor")
+EMBEDDED = not REDIS_URL
+
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": REDIS_KEY_PREFIX,
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache"),
+        }
+    }
+
+BROKER_DIR = Path(env_str("BROKER_DIR", str(DATA_DIR / "broker")))
+CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+if EMBEDDED:
+    BROKER_DIR.mkdir(parents=True, exist_ok=True)
+    (BROKER_DIR / "processed").mkdir(exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(BROKER_DIR),
+        "data_folder_out": str(BROKER_DIR),
+        "processed_folder": str(BROKER_DIR / "processed"),
+        "store_processed": False,
+    }
+else:
+    # Redis redelivers an unacked message after the visibility timeout: keep it well
+    # above twice the task time limit so a slow task is never run twice by accident.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "extractor")
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 900, minimum=10)
+CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 30
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+SWEEP_INTERVAL_SECONDS = env_int("SWEEP_INTERVAL_SECONDS", 60, minimum=5)
+
+# --- Auth ---------------------------------------------------------------------------
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "projects:list"
+LOGOUT_REDIRECT_URL = "login"
+SIGNUP_ENABLED = env_bool("SIGNUP_ENABLED", True)
+
+# --- I18N, static, media ------------------------------------------------------------
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env_str("TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(DATA_DIR / "staticfiles")))
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
+MEDIA_URL = "media/"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG
+
+# --- Uploads and ingestion limits ---------------------------------------------------
+
+UPLOAD_MAX_FILE_BYTES = env_size("UPLOAD_MAX_FILE_BYTES", 50 * 1024**2)
+UPLOAD_MAX_REQUEST_BYTES = env_size("UPLOAD_MAX_REQUEST_BYTES", 200 * 1024**2)
+UPLOAD_MAX_FILES = env_int("UPLOAD_MAX_FILES", 200, minimum=1)
+INGEST_MAX_PDF_PAGES = env_int("INGEST_MAX_PDF_PAGES", 2000, minimum=1)
+INGEST_MAX_UNZIPPED_BYTES = env_size("INGEST_MAX_UNZIPPED_BYTES", 500 * 1024**2)
+INGEST_MAX_ZIP_MEMBERS = env_int("INGEST_MAX_ZIP_MEMBERS", 5000, minimum=1)
+INGEST_MAX_ROWS = env_int("INGEST_MAX_ROWS", 100_000, minimum=1)
+INGEST_MAX_TEXT_CHARS = env_int("INGEST_MAX_TEXT_CHARS", 5_000_000, minimum=1000)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_size("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024**2)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024**2
+DATA_UPLOAD_MAX_NUMBER_FILES = UPLOAD_MAX_FILES
+
+# --- LLM gateway --------------------------------------------------------------------
+
+OPENAI_API_KEY = env_str("OPENAI_API_KEY")
+OPENAI_BASE_URL = env_str("OPENAI_BASE_URL")
+EXTRACTOR_MODEL = env_str("EXTRACTOR_MODEL", "gpt-4o-mini")
+# True when the provider is the simulator that ships with the project: every screen
+# and export then says that the values are simulated.
+LLM_SIMULATED = env_bool("LLM_SIMULATED", False)
+LLM_STRUCTURED_OUTPUT = env_str("LLM_STRUCTURED_OUTPUT", "json_schema")  # or json_object
+LLM_REQUESTS_PER_MINUTE = env_int("LLM_REQUESTS_PER_MINUTE", 0)
+LLM_TOKENS_PER_MINUTE = env_int("LLM_TOKENS_PER_MINUTE", 0)
+LLM_MAX_CONCURRENCY = env_int("LLM_MAX_CONCURRENCY", 0)
+LLM_MAX_ATTEMPTS = env_int("LLM_MAX_ATTEMPTS", 6, minimum=1)
+LLM_REQUEST_TIMEOUT = env_float("LLM_REQUEST_TIMEOUT", 120.0, minimum=1.0)
+LLM_TOTAL_TIMEOUT = env_float("LLM_TOTAL_TIMEOUT", 600.0, minimum=1.0)
+LLM_BACKOFF_BASE = env_float("LLM_BACKOFF_BASE", 1.0)
+LLM_BACKOFF_MAX = env_float("LLM_BACKOFF_MAX", 60.0)
+LLM_MAX_OUTPUT_TOKENS = env_int("LLM_MAX_OUTPUT_TOKENS", 4096, minimum=16)
+LLM_CACHE_ENABLED = env_bool("LLM_CACHE_ENABLED", True)
+
+# USD per million tokens; "context" is the model's input window in tokens.
+LLM_PRICING = {
+    "gpt-4o-mini": {"input": 0.15, "cached_input": 0.075, "output": 0.60, "context": 128_000},
+    "gpt-4o": {"input": 2.50, "cached_input": 1.25, "output": 10.00, "context": 128_000},
+    "gpt-4.1": {"input": 2.00, "cached_input": 0.50, "output": 8.00, "context": 1_000_000},
+    "gpt-4.1-mini": {"input": 0.40, "cached_input": 0.10, "output": 1.60, "context": 1_000_000},
+    "gpt-4.1-nano": {"input": 0.10, "cached_input": 0.025, "output": 0.40, "context": 1_000_000},
+}
+# Used for models missing from the table (a local Ollama model costs nothing).
+LLM_DEFAULT_PRICING = {
+    "input": env_float("LLM_PRICE_INPUT", 0.0),
+    "cached_input": env_float("LLM_PRICE_CACHED_INPUT", 0.0),
+    "output": env_float("LLM_PRICE_OUTPUT", 0.0),
+    "context": env_int("LLM_CONTEXT_TOKENS", 32_000, minimum=1024),
+}
+
+# --- Processing ---------------------------------------------------------------------
+
+PROCESSING_BATCH_SIZE = env_int("PROCESSING_BATCH_SIZE", 4, minimum=1)
+PROCESSING_LEASE_SECONDS = env_int("PROCESSING_LEASE_SECONDS", 600, minimum=10)
+PROCESSING_MAX_ATTEMPTS = env_int("PROCESSING_MAX_ATTEMPTS", 3, minimum=1)
+PROCESSING_MAX_VARIABLES_PER_CALL = env_int("PROCESSING_MAX_VARIABLES_PER_CALL", 25, minimum=1)
+PROCESSING_CHUNK_OVERLAP_TOKENS = env_int("PROCESSING_CHUNK_OVERLAP_TOKENS", 200)
+PROCESSING_SAMPLE_SIZE = env_int("PROCESSING_SAMPLE_SIZE", 20, minimum=1)
+PROCESSING_PARALLEL_TASKS = env_int("PROCESSING_PARALLEL_TASKS", 8, minimum=1)
+
+# --- REST API -----------------------------------------------------------------------
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "extractor.api.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "extractor.api.exception_handler",
+    "DEFAULT_THROTTLE_RATES": {
+        "upload": env_str("THROTTLE_UPLOAD", "120/hour"),
+        "suggest": env_str("THROTTLE_SUGGEST", "60/hour"),
+        "job": env_str("THROTTLE_JOB", "120/hour"),
+        "export": env_str("THROTTLE_EXPORT", "120/hour"),
+    },
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Extraction workbench API",
+    "DESCRIPTION": "Projects, documents, schemas, processing jobs, results and exports.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI from our own static files: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# --- Security -----------------------------------------------------------------------
+
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False  # HTMX reads nothing from it; the token is in hx-headers
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+if env_bool("BEHIND_TLS", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+
+# --- Logging ------------------------------------------------------------------------
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "httpx": {"level": "WARNING"},
+        "httpx2": {"level": "WARNING"},
+        "openai": {"level": "WARNING"},
+    },
+}

@@ -1,0 +1,15 @@
+"""Loaded by pytest before Django settings (``-p extractor.testenv`` in pyproject).
+
+Tests get their own data folder (SQLite file, media, filesystem broker, cache), so a
+test run never drops messages into the queue of a ``make run`` on the same checkout.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+os.environ.setdefault("DATA_DIR", tempfile.mkdtemp(prefix="extractor-test-"))
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789")
+os.environ.setdefault("LLM_BACKOFF_BASE", "0.05")
+os.environ.setdefault("LLM_BACKOFF_MAX", "0.5")

@@ -1,0 +1,230 @@
+"""Step 4: processing jobs, their work items, the extracted values and the audit log."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+
+from projects.models import Document, Project
+from schemas.models import SchemaVersion
+
+
+class ProcessingJobQuerySet(models.QuerySet):
+    def for_user(self, user) -> ProcessingJobQuerySet:
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(project__owner=user)
+
+
+class ProcessingJob(models.Model):
+    """One run of a schema version over a set of documents.
+
+    Status transitions::
+
+        queued -> running -> completed | completed_with_errors | failed
+        queued | running | paused -> cancelling -> cancelled
+        running -> paused (budget reached) -> running (budget raised / resumed)
+        completed_with_errors | failed -> running (retry failed items)
+
+    Progress lives on this row: counters are updated with F() expressions as work items
+    finish, so any number of workers can report at once.
+    """
+
+    class Kind(models.TextChoices):
+        SAMPLE = "sample", "Sample"
+        FULL = "full", "Full corpus"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        CANCELLING = "cancelling", "Cancelling"
+        CANCELLED = "cancelled", "Cancelled"
+        COMPLETED = "completed", "Completed"
+        COMPLETED_WITH_ERRORS = "completed_with_errors", "Completed with errors"
+        FAILED = "failed", "Failed"
+        PAUSED = "paused", "Paused (budget reached)"
+
+    ACTIVE = frozenset({Status.QUEUED, Status.RUNNING, Status.CANCELLING})
+    FINISHED = frozenset(
+        {Status.CANCELLED, Status.COMPLETED, Status.COMPLETED_WITH_ERRORS, Status.FAILED}
+    )
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="jobs")
+    schema_version = models.ForeignKey(SchemaVersion, on_delete=models.PROTECT, related_name="jobs")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    status = models.CharField(max_length=24, choices=Status.choices, default=Status.QUEUED)
+    model = models.CharField(max_length=100)
+    seed = models.BigIntegerField(null=True, blank=True)
+    sample_size = models.PositiveIntegerField(null=True, blank=True)
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    succeeded = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    llm_calls = models.PositiveIntegerField(default=0)
+    input_tokens = models.PositiveBigIntegerField(default=0)
+    cached_tokens = models.PositiveBigIntegerField(default=0)
+    output_tokens = models.PositiveBigIntegerField(default=0)
+    cost_usd = models.DecimalField(max_digits=14, decimal_places=6, default=Decimal("0"))
+    estimated_cost_usd = models.DecimalField(max_digits=14, decimal_places=6, null=True, blank=True)
+    budget_usd = models.DecimalField(max_digits=14, decimal_places=6, null=True, blank=True)
+    simulated = models.BooleanField(default=False)
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ProcessingJobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["project", "-created_at"]), models.Index(fields=["status"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} job {self.pk}"
+
+    @property
+    def progress(self) -> float:
+        return round(self.processed / self.total, 4) if self.total else 0.0
+
+
+class JobDocument(models.Model):
+    """One work item: this row, not the Celery message, says what is done."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    job = models.ForeignKey(ProcessingJob, on_delete=models.CASCADE, related_name="items")
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="job_items")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    worker = models.CharField(max_length=200, blank=True)
+    error = models.TextField(blank=True)
+    llm_calls = models.PositiveIntegerField(default=0)
+    input_tokens = models.PositiveBigIntegerField(default=0)
+    output_tokens = models.PositiveBigIntegerField(default=0)
+    cost_usd = models.DecimalField(max_digits=14, decimal_places=6, default=Decimal("0"))
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "document"], name="job_document_unique")
+        ]
+        indexes = [
+            models.Index(fields=["job", "status"]),
+            models.Index(fields=["status", "lease_expires_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"job {self.job_id} / document {self.document_id}"
+
+
+class ExtractionQuerySet(models.QuerySet):
+    def for_user(self, user) -> ExtractionQuerySet:
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(document__project__owner=user)
+
+
+class Extraction(models.Model):
+    """One value: (document, schema version, variable). The model's side is written by the
+    engine, the human side by review; neither overwrites the other."""
+
+    class Status(models.TextChoices):
+        OK = "ok", "OK"
+        MISSING = "missing", "Missing"
+        INVALID = "invalid", "Invalid"
+        UNSUPPORTED_EVIDENCE = "unsupported_evidence", "Unsupported evidence"
+        ERROR = "error", "Error"
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="extractions")
+    schema_version = models.ForeignKey(
+        SchemaVersion, on_delete=models.CASCADE, related_name="extractions"
+    )
+    job = models.ForeignKey(
+        ProcessingJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="extractions"
+    )
+    variable_key = models.CharField(max_length=63)
+    value = models.JSONField(null=True, blank=True)
+    raw = models.JSONField(null=True, blank=True, help_text="The model's answer for this value.")
+    evidence = models.TextField(blank=True)
+    evidence_start = models.PositiveIntegerField(null=True, blank=True)
+    evidence_end = models.PositiveIntegerField(null=True, blank=True)
+    confidence = models.FloatField(null=True, blank=True)
+    status = models.CharField(max_length=24, choices=Status.choices)
+    message = models.TextField(blank=True, help_text="Why the value was flagged.")
+    model = models.CharField(max_length=100, blank=True)
+    human_value = models.JSONField(null=True, blank=True)
+    corrected = models.BooleanField(default=False, help_text="human_value replaces the model's")
+    verified = models.BooleanField(default=False)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ExtractionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["document_id", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "schema_version", "variable_key"],
+                name="extraction_unique_value",
+            )
+        ]
+        indexes = [models.Index(fields=["schema_version", "document"])]
+
+    def __str__(self) -> str:
+        return f"{self.document_id}:{self.variable_key}"
+
+    @property
+    def final_value(self):
+        """The value a dataset should carry: the person's where they corrected it."""
+        return self.human_value if self.corrected else self.value
+
+
+class ProcessingLog(models.Model):
+    """The audit trail of a project's processing: every state change, every failure."""
+
+    class Level(models.TextChoices):
+        DEBUG = "debug", "Debug"
+        INFO = "info", "Info"
+        WARNING = "warning", "Warning"
+        ERROR = "error", "Error"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="logs")
+    job = models.ForeignKey(
+        ProcessingJob, null=True, blank=True, on_delete=models.CASCADE, related_name="logs"
+    )
+    document = models.ForeignKey(
+        Document, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    level = models.CharField(max_length=10, choices=Level.choices, default=Level.INFO)
+    event = models.CharField(max_length=64)
+    message = models.TextField()
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["job", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.event}: {self.message[:60]}"

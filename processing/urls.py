@@ -1,0 +1,6 @@
+"""Wizard pages of the processing app."""
+
+
+app_name = "processing"
+
+urlpatterns: list = []

@@ -1,0 +1,114 @@
+"""Step 1: projects and their documents."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import PurePath
+
+from django.conf import settings
+from django.db import models
+
+
+class ProjectQuerySet(models.QuerySet):
+    def for_user(self, user) -> ProjectQuerySet:
+        """The only way views reach projects: another user's project is simply absent."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(owner=user)
+
+
+class Project(models.Model):
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="projects"
+    )
+    name = models.CharField(max_length=200)
+    description = models.TextField(
+        blank=True, help_text="What the corpus is and what you want to learn from it."
+    )
+    instructions = models.TextField(
+        blank=True,
+        help_text="Domain context given to the model with every document.",
+    )
+    model = models.CharField(
+        max_length=100, blank=True, help_text="LLM model name; empty uses the default."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        indexes = [models.Index(fields=["owner", "-updated_at"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def model_name(self) -> str:
+        return self.model or settings.EXTRACTOR_MODEL
+
+
+def document_upload_to(instance: Document, filename: str) -> str:
+    """Originals are stored under generated names: the user's name never touches disk."""
+    suffix = PurePath(filename).suffix.lower()[:10]
+    if not suffix.isascii() or not suffix[1:].isalnum():
+        suffix = ""
+    return f"documents/{instance.project_id}/{uuid.uuid4().hex}{suffix}"
+
+
+class DocumentQuerySet(models.QuerySet):
+    def for_user(self, user) -> DocumentQuerySet:
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(project__owner=user)
+
+    def ready(self) -> DocumentQuerySet:
+        return self.filter(status=Document.Status.READY)
+
+
+class Document(models.Model):
+    class Status(models.TextChoices):
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    class SourceType(models.TextChoices):
+        TXT = "txt", "Plain text"
+        MD = "md", "Markdown"
+        PDF = "pdf", "PDF"
+        DOCX = "docx", "Word (DOCX)"
+        HTML = "html", "HTML"
+        CSV = "csv", "CSV row"
+        XLSX = "xlsx", "Excel row"
+        PASTE = "paste", "Pasted text"
+        UNKNOWN = "unknown", "Unknown"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="documents")
+    name = models.CharField(max_length=255)
+    file = models.FileField(upload_to=document_upload_to, blank=True, max_length=255)
+    source_type = models.CharField(max_length=10, choices=SourceType.choices)
+    size_bytes = models.PositiveBigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64)
+    text = models.TextField(blank=True)
+    page_offsets = models.JSONField(
+        default=list, blank=True, help_text="Char index where each page starts."
+    )
+    page_count = models.PositiveIntegerField(default=0)
+    char_count = models.PositiveIntegerField(default=0)
+    token_count = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.READY)
+    error = models.TextField(blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = DocumentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "sha256"], name="document_unique_sha256")
+        ]
+        indexes = [models.Index(fields=["project", "status"])]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,6 @@
+"""Wizard pages of the projects app."""
+
+
+app_name = "projects"
+
+urlpatterns: list = []

@@ -1,0 +1,121 @@
+"""Steps 2 and 3: the draft schema (variables) and its confirmed, immutable versions."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from projects.models import Project
+
+
+class VariableType(models.TextChoices):
+    TEXT = "text", "Text"
+    INTEGER = "integer", "Integer"
+    NUMBER = "number", "Number"
+    BOOLEAN = "boolean", "Yes / no"
+    DATE = "date", "Date"
+    CATEGORY = "category", "Category (one of)"
+    MULTI_CATEGORY = "multi_category", "Categories (any of)"
+    LIST = "list", "List of texts"
+
+
+CATEGORY_TYPES = frozenset({VariableType.CATEGORY, VariableType.MULTI_CATEGORY})
+
+
+class VariableQuerySet(models.QuerySet):
+    def for_user(self, user) -> VariableQuerySet:
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(project__owner=user)
+
+
+class Variable(models.Model):
+    """One column of the dataset, as the user drafts it."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="variables")
+    key = models.CharField(max_length=63)
+    label = models.CharField(max_length=200, blank=True)
+    type = models.CharField(max_length=20, choices=VariableType.choices)
+    instructions = models.TextField(blank=True)
+    allowed_values = models.JSONField(default=list, blank=True)
+    required = models.BooleanField(default=False)
+    position = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = VariableQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "key"], name="variable_unique_key")
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class ImmutableVersionError(Exception):
+    """A confirmed schema version was about to be changed."""
+
+
+class SchemaVersionQuerySet(models.QuerySet):
+    def for_user(self, user) -> SchemaVersionQuerySet:
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(project__owner=user)
+
+    def update(self, **kwargs):
+        raise ImmutableVersionError("Schema versions cannot be changed once confirmed.")
+
+
+class SchemaVersion(models.Model):
+    """A confirmed snapshot of the schema. Results always belong to one.
+
+    Never changed after creation: ``save`` on an existing row and queryset ``update``
+    raise, and the admin shows versions read-only.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="schema_versions")
+    number = models.PositiveIntegerField()
+    note = models.TextField(blank=True)
+    variables = models.JSONField()
+    system_prompt = models.TextField()
+    user_template = models.TextField()
+    json_schema = models.JSONField()
+    prompt_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = SchemaVersionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "number"], name="schema_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"v{self.number}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise ImmutableVersionError("Schema versions cannot be changed once confirmed.")
+        super().save(*args, **kwargs)
+
+    @property
+    def variable_keys(self) -> list[str]:
+        return [variable["key"] for variable in self.variables]
+
+
+class SchemaHead(models.Model):
+    """Which confirmed version the project's runs use now (moved by confirm and restore)."""
+
+    project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="schema_head")
+    current_version = models.ForeignKey(SchemaVersion, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.project_id} -> v{self.current_version.number}"

@@ -1,0 +1,6 @@
+"""Wizard pages of the schemas app."""
+
+
+app_name = "schemas"
+
+urlpatterns: list = []
