@@ -1,4 +1,24 @@
-"""REST API routes of the exports app (mounted under /api/v1/)."""
+"""Step 5 REST API routes (mounted under /api/v1/)."""
 
+from django.urls import path
 
-urlpatterns: list = []
+from exports import api
+
+urlpatterns = [
+    path("projects/<int:project_id>/results/", api.ResultsView.as_view(), name="api-results"),
+    path(
+        "extractions/<int:extraction_id>/",
+        api.ExtractionDetailView.as_view(),
+        name="api-extraction",
+    ),
+    path(
+        "projects/<int:project_id>/agreement/", api.AgreementView.as_view(), name="api-agreement"
+    ),
+    path("projects/<int:project_id>/exports/", api.ExportListView.as_view(), name="api-exports"),
+    path("exports/<int:export_id>/", api.ExportDetailView.as_view(), name="api-export"),
+    path(
+        "exports/<int:export_id>/download/",
+        api.ExportDownloadView.as_view(),
+        name="api-export-download",
+    ),
+]

@@ -1,6 +1,25 @@
-"""Wizard pages of the exports app."""
+"""Step 5 wizard pages."""
 
+from django.urls import path
+
+from exports import views
 
 app_name = "exports"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("<int:project_id>/results/", views.results, name="results"),
+    path("<int:project_id>/results/agreement/", views.agreement_fragment, name="agreement_fragment"),
+    path("<int:project_id>/results/values/<int:extraction_id>/", views.cell, name="cell"),
+    path(
+        "<int:project_id>/results/values/<int:extraction_id>/review/",
+        views.cell_review,
+        name="cell_review",
+    ),
+    path("<int:project_id>/exports/", views.export_list, name="export_list"),
+    path("<int:project_id>/exports/new/", views.export_start, name="export_start"),
+    path(
+        "<int:project_id>/exports/<int:export_id>/download/",
+        views.export_download,
+        name="download",
+    ),
+]

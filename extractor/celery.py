@@ -16,3 +16,13 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "extractor.settings")
 app = Celery("extractor")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@app.on_after_finalize.connect
+def _schedule(sender: Celery, **kwargs) -> None:
+    from django.conf import settings
+
+    sender.add_periodic_task(
+        settings.SWEEP_INTERVAL_SECONDS, sender.signature("processing.tasks.sweep_jobs"),
+        name="sweep processing jobs",
+    )

@@ -99,6 +99,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "extractor.context_processors.product",
             ],
+            "libraries": {"workbench": "extractor.templatetags.workbench"},
         },
     },
 ]
@@ -202,17 +203,21 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(DATA_DIR / "staticfiles")))
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
 MEDIA_URL = "media/"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Hashed, compressed file names need `collectstatic` first: on in production, off in
+# DEBUG and in the test suite (which never runs collectstatic).
+STATIC_MANIFEST = env_bool("STATIC_MANIFEST", not DEBUG)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
-            "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if STATIC_MANIFEST
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
 }
-WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
 
 # --- Uploads and ingestion limits ---------------------------------------------------
 
@@ -240,6 +245,18 @@ LLM_STRUCTURED_OUTPUT = env_str("LLM_STRUCTURED_OUTPUT", "json_schema")  # or js
 LLM_REQUESTS_PER_MINUTE = env_int("LLM_REQUESTS_PER_MINUTE", 0)
 LLM_TOKENS_PER_MINUTE = env_int("LLM_TOKENS_PER_MINUTE", 0)
 LLM_MAX_CONCURRENCY = env_int("LLM_MAX_CONCURRENCY", 0)
+# The limits above count requests and tokens per window of this many seconds: 60 for
+# real providers (their limits are per minute); tests and benchmarks shorten it.
+LLM_RATE_WINDOW_SECONDS = env_float("LLM_RATE_WINDOW_SECONDS", 60.0, minimum=0.1)
+# Each admitted request holds its place for the window plus this margin: the provider
+# counts requests when they arrive, a little after we send them.
+LLM_RATE_MARGIN_SECONDS = env_float("LLM_RATE_MARGIN_SECONDS", 0.5)
+# Space requests evenly (one every window/limit seconds) rather than in bursts: OpenAI
+# enforces a per-minute limit over shorter periods too.
+LLM_RATE_SMOOTH = env_bool("LLM_RATE_SMOOTH", True)
+# Name of the output limit in requests: auto = max_completion_tokens for OpenAI,
+# max_tokens for other servers (Ollama, vLLM, llama.cpp know it best).
+LLM_MAX_TOKENS_PARAM = env_str("LLM_MAX_TOKENS_PARAM", "auto")
 LLM_MAX_ATTEMPTS = env_int("LLM_MAX_ATTEMPTS", 6, minimum=1)
 LLM_REQUEST_TIMEOUT = env_float("LLM_REQUEST_TIMEOUT", 120.0, minimum=1.0)
 LLM_TOTAL_TIMEOUT = env_float("LLM_TOTAL_TIMEOUT", 600.0, minimum=1.0)
@@ -264,15 +281,36 @@ LLM_DEFAULT_PRICING = {
     "context": env_int("LLM_CONTEXT_TOKENS", 32_000, minimum=1024),
 }
 
+# --- Schemas ------------------------------------------------------------------------
+
+SCHEMA_MAX_VARIABLES = env_int("SCHEMA_MAX_VARIABLES", 50, minimum=1)
+SUGGEST_MAX_DOCUMENTS = env_int("SUGGEST_MAX_DOCUMENTS", 3, minimum=1)
+SUGGEST_MAX_INPUT_TOKENS = env_int("SUGGEST_MAX_INPUT_TOKENS", 6000, minimum=500)
+ESTIMATE_OUTPUT_TOKENS_PER_VARIABLE = env_int("ESTIMATE_OUTPUT_TOKENS_PER_VARIABLE", 60, minimum=1)
+
 # --- Processing ---------------------------------------------------------------------
 
-PROCESSING_BATCH_SIZE = env_int("PROCESSING_BATCH_SIZE", 4, minimum=1)
-PROCESSING_LEASE_SECONDS = env_int("PROCESSING_LEASE_SECONDS", 600, minimum=10)
+# A running item's lease is renewed while its runner lives; a dead runner's items come
+# back after at most this long.
+PROCESSING_LEASE_SECONDS = env_int("PROCESSING_LEASE_SECONDS", 90, minimum=3)
 PROCESSING_MAX_ATTEMPTS = env_int("PROCESSING_MAX_ATTEMPTS", 3, minimum=1)
 PROCESSING_MAX_VARIABLES_PER_CALL = env_int("PROCESSING_MAX_VARIABLES_PER_CALL", 25, minimum=1)
 PROCESSING_CHUNK_OVERLAP_TOKENS = env_int("PROCESSING_CHUNK_OVERLAP_TOKENS", 200)
+# Longest document piece sent in one call, whatever the model's window: very long
+# prompts are slow and models attend less well to their middle.
+PROCESSING_MAX_CHUNK_TOKENS = env_int("PROCESSING_MAX_CHUNK_TOKENS", 60_000, minimum=1000)
 PROCESSING_SAMPLE_SIZE = env_int("PROCESSING_SAMPLE_SIZE", 20, minimum=1)
-PROCESSING_PARALLEL_TASKS = env_int("PROCESSING_PARALLEL_TASKS", 8, minimum=1)
+# Runner tasks started per job; each processes documents on its own threads (LLM calls
+# wait on the network, so threads, not processes, give the concurrency) and stops after
+# PROCESSING_TASK_SECONDS, queueing its successor: tasks stay short, redelivery cheap.
+PROCESSING_PARALLEL_TASKS = env_int("PROCESSING_PARALLEL_TASKS", 4, minimum=1)
+PROCESSING_THREADS_PER_TASK = env_int("PROCESSING_THREADS_PER_TASK", 8, minimum=1)
+PROCESSING_TASK_SECONDS = env_int("PROCESSING_TASK_SECONDS", 120, minimum=5)
+
+# --- Exports ------------------------------------------------------------------------
+
+# Exports up to this many values are written during the request; larger ones by a task.
+EXPORT_INLINE_MAX_CELLS = env_int("EXPORT_INLINE_MAX_CELLS", 20_000)
 
 # --- REST API -----------------------------------------------------------------------
 

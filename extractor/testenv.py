@@ -11,5 +11,6 @@ import tempfile
 
 os.environ.setdefault("DATA_DIR", tempfile.mkdtemp(prefix="extractor-test-"))
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789")
+os.environ.setdefault("STATIC_MANIFEST", "0")
 os.environ.setdefault("LLM_BACKOFF_BASE", "0.05")
 os.environ.setdefault("LLM_BACKOFF_MAX", "0.5")

@@ -77,6 +77,9 @@ class ProcessingJob(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last sign of life from a runner task."
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ProcessingJobQuerySet.as_manager()
@@ -173,6 +176,10 @@ class Extraction(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
+    # Sort keys of the final value (human where corrected), kept in step with it, so the
+    # results table sorts numbers as numbers on any database.
+    sort_number = models.FloatField(null=True, blank=True)
+    sort_text = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -195,6 +202,22 @@ class Extraction(models.Model):
     def final_value(self):
         """The value a dataset should carry: the person's where they corrected it."""
         return self.human_value if self.corrected else self.value
+
+    def refresh_sort_keys(self) -> None:
+        self.sort_number, self.sort_text = sort_keys(self.final_value)
+
+
+def sort_keys(value) -> tuple[float | None, str]:
+    """(number, text) to order values by: numbers numerically, the rest as folded text."""
+    if isinstance(value, bool):
+        return float(value), str(value).lower()
+    if isinstance(value, int | float):
+        return float(value), ""
+    if value is None:
+        return None, ""
+    if isinstance(value, list):
+        value = "; ".join(str(item) for item in value)
+    return None, str(value).casefold()[:200]
 
 
 class ProcessingLog(models.Model):

@@ -1,4 +1,20 @@
-"""REST API routes of the projects app (mounted under /api/v1/)."""
+"""Step 1 REST API routes (mounted under /api/v1/)."""
 
+from django.urls import path
 
-urlpatterns: list = []
+from projects import api
+
+urlpatterns = [
+    path("projects/", api.ProjectListView.as_view(), name="api-projects"),
+    path("projects/<int:project_id>/", api.ProjectDetailView.as_view(), name="api-project"),
+    path(
+        "projects/<int:project_id>/documents/",
+        api.DocumentListView.as_view(),
+        name="api-documents",
+    ),
+    path(
+        "projects/<int:project_id>/documents/<int:document_id>/",
+        api.DocumentDetailView.as_view(),
+        name="api-document",
+    ),
+]

@@ -79,6 +79,7 @@ class SchemaVersion(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="schema_versions")
     number = models.PositiveIntegerField()
     note = models.TextField(blank=True)
+    instructions = models.TextField(blank=True, help_text="The project's instructions then.")
     variables = models.JSONField()
     system_prompt = models.TextField()
     user_template = models.TextField()

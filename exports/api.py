@@ -1,0 +1,276 @@
+"""Step 5 REST API: results, reviews, agreement, exports (paths and fields as API.md)."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import generics, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from exports.models import Export
+from exports.downloads import download_response
+from exports.results import (
+    FLAGGED,
+    ResultFilters,
+    cell_payload,
+    project_agreement,
+    results_page,
+    version_for,
+)
+from exports.review import UNSET, ReviewError, extraction_review
+from exports.services import ExportError, export_create
+from extractor.api import Conflict
+from processing.models import Extraction
+from projects.selectors import project_get_for_user
+
+
+def _version_or_error(project, raw):
+    version = version_for(project, raw)
+    if version is None:
+        if raw not in (None, ""):
+            raise serializers.ValidationError(
+                {"schema_version": [f"This project has no schema version {raw}."]}
+            )
+        raise Conflict("The project has no confirmed schema version yet.", code="no_version")
+    return version
+
+
+class ResultsView(APIView):
+    @extend_schema(
+        summary="One row per document, one value per variable",
+        parameters=[
+            OpenApiParameter("schema_version", int),
+            OpenApiParameter(
+                "status",
+                str,
+                description=f"`{FLAGGED}` (a problem nobody reviewed), `reviewed`, "
+                "`unverified`, or an extraction status",
+            ),
+            OpenApiParameter("variable", str, description="Limit the status filter to one key"),
+            OpenApiParameter("search", str),
+            OpenApiParameter("job", int, description="Only the documents of this job"),
+            OpenApiParameter("sort", str, description="`name`, `<key>` or `-<key>`"),
+            OpenApiParameter("page", int),
+            OpenApiParameter("page_size", int),
+        ],
+        responses=serializers.DictField(),
+    )
+    def get(self, request: Request, project_id: int) -> Response:
+        project = project_get_for_user(request.user, project_id)
+        version = _version_or_error(project, request.query_params.get("schema_version"))
+        size = request.query_params.get("page_size", "50")
+        page, rows = results_page(
+            project,
+            version,
+            ResultFilters.from_query(request.query_params),
+            page_number=request.query_params.get("page", 1),
+            page_size=int(size) if size.isdigit() else 50,
+        )
+        keys = version.variable_keys
+        results = [
+            {
+                "document": {
+                    "id": row.document.pk,
+                    "name": row.document.name,
+                    "metadata": row.document.metadata,
+                },
+                "values": {key: cell_payload(cell) for key, cell in zip(keys, row.cells, strict=True)},
+            }
+            for row in rows
+        ]
+        base = request.build_absolute_uri(request.path)
+        query = request.query_params.copy()
+
+        def link(number):
+            query["page"] = number
+            return f"{base}?{query.urlencode()}"
+
+        return Response(
+            {
+                "count": page.paginator.count,
+                "next": link(page.next_page_number()) if page.has_next() else None,
+                "previous": link(page.previous_page_number()) if page.has_previous() else None,
+                "schema_version": version.number,
+                "results": results,
+            }
+        )
+
+
+class ExtractionSerializer(serializers.ModelSerializer):
+    document = serializers.IntegerField(source="document_id", read_only=True)
+    schema_version = serializers.IntegerField(source="schema_version.number", read_only=True)
+    final_value = serializers.JSONField(read_only=True)
+
+    class Meta:
+        model = Extraction
+        fields = [
+            "id", "document", "schema_version", "variable_key", "value", "status", "message",
+            "evidence", "evidence_start", "evidence_end", "confidence", "raw", "model",
+            "human_value", "corrected", "verified", "final_value", "reviewed_at",
+        ]
+        read_only_fields = fields
+
+
+class ReviewSerializer(serializers.Serializer):
+    human_value = serializers.JSONField(
+        required=False, allow_null=True, help_text="The correct value; null means none."
+    )
+    verified = serializers.BooleanField(required=False)
+    corrected = serializers.BooleanField(
+        required=False, help_text="false removes a correction (the model's value applies)."
+    )
+
+
+class ExtractionDetailView(APIView):
+    @extend_schema(summary="A value with its evidence", responses=ExtractionSerializer)
+    def get(self, request: Request, extraction_id: int) -> Response:
+        return Response(ExtractionSerializer(self._get(request, extraction_id)).data)
+
+    @extend_schema(
+        summary="Correct or verify a value (the model's value is kept)",
+        request=ReviewSerializer,
+        responses=ExtractionSerializer,
+    )
+    def patch(self, request: Request, extraction_id: int) -> Response:
+        extraction = self._get(request, extraction_id)
+        body = ReviewSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        try:
+            extraction_review(
+                extraction=extraction,
+                user=request.user,
+                human_value=data["human_value"] if "human_value" in data else UNSET,
+                verified=data.get("verified"),
+                corrected=data.get("corrected"),
+            )
+        except ReviewError as exc:
+            raise serializers.ValidationError(exc.errors) from None
+        extraction.refresh_from_db()
+        return Response(ExtractionSerializer(extraction).data)
+
+    def _get(self, request: Request, extraction_id: int) -> Extraction:
+        return get_object_or_404(
+            Extraction.objects.for_user(request.user).select_related("schema_version"),
+            pk=extraction_id,
+        )
+
+
+class AgreementRowSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    type = serializers.CharField()
+    n_verified = serializers.IntegerField()
+    n_agree = serializers.IntegerField()
+    agreement = serializers.FloatField(allow_null=True)
+    kappa = serializers.FloatField(allow_null=True)
+
+
+class AgreementView(APIView):
+    @extend_schema(
+        summary="Model-human agreement per variable on reviewed values",
+        parameters=[OpenApiParameter("schema_version", int)],
+        responses=AgreementRowSerializer(many=True),
+    )
+    def get(self, request: Request, project_id: int) -> Response:
+        project = project_get_for_user(request.user, project_id)
+        version = _version_or_error(project, request.query_params.get("schema_version"))
+        return Response(project_agreement(version))
+
+
+class ExportSerializer(serializers.ModelSerializer):
+    schema_version = serializers.IntegerField(source="schema_version.number", read_only=True)
+    download_url = serializers.SerializerMethodField()
+    include_evidence = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Export
+        fields = ["id", "format", "status", "schema_version", "row_count", "size_bytes",
+                  "include_evidence", "error", "download_url", "created_at", "finished_at"]
+        read_only_fields = fields
+
+    def get_download_url(self, export: Export) -> str | None:
+        if export.status != Export.Status.COMPLETED:
+            return None
+        path = reverse("api-export-download", args=[export.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+    def get_include_evidence(self, export: Export) -> bool:
+        return bool(export.options.get("include_evidence"))
+
+
+class ExportCreateSerializer(serializers.Serializer):
+    format = serializers.ChoiceField(choices=Export.Format.choices)
+    schema_version = serializers.IntegerField(required=False, min_value=1)
+    include_evidence = serializers.BooleanField(required=False, default=False)
+    bom = serializers.BooleanField(required=False, default=False,
+                                   help_text="CSV only: start with a UTF-8 BOM for Excel.")
+
+
+@extend_schema_view(get=extend_schema(summary="The project's exports, newest first"))
+class ExportListView(generics.ListAPIView):
+    serializer_class = ExportSerializer
+    throttle_scope = "export"
+
+    def get_throttles(self):
+        return [ScopedRateThrottle()] if self.request.method == "POST" else []
+
+    def get_queryset(self):
+        project = project_get_for_user(self.request.user, self.kwargs["project_id"])
+        return Export.objects.filter(project=project).select_related("schema_version")
+
+    @extend_schema(
+        summary="Export the dataset (small exports answer completed at once)",
+        request=ExportCreateSerializer,
+        responses={201: ExportSerializer},
+    )
+    def post(self, request: Request, project_id: int) -> Response:
+        project = project_get_for_user(request.user, project_id)
+        body = ExportCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        version = _version_or_error(project, data.get("schema_version"))
+        try:
+            export = export_create(
+                project=project,
+                user=request.user,
+                format=data["format"],
+                version=version,
+                include_evidence=data["include_evidence"],
+                bom=data["bom"],
+            )
+        except ExportError as exc:
+            raise Conflict(str(exc), code=exc.code) from None
+        return Response(
+            ExportSerializer(export, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class ExportDetailView(generics.RetrieveAPIView):
+    serializer_class = ExportSerializer
+
+    @extend_schema(summary="An export and its status")
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_object(self) -> Export:
+        return get_object_or_404(
+            Export.objects.for_user(self.request.user).select_related("schema_version"),
+            pk=self.kwargs["export_id"],
+        )
+
+
+class ExportDownloadView(APIView):
+    @extend_schema(
+        summary="Download the export file",
+        responses={(200, "application/octet-stream"): bytes},
+    )
+    def get(self, request: Request, export_id: int):
+        export = get_object_or_404(Export.objects.for_user(request.user), pk=export_id)
+        return download_response(export)

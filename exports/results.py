@@ -1,0 +1,183 @@
+"""Reading the results table: one row per document, one cell per variable.
+
+A page is two queries whatever its size: the page of documents (filtered, sorted,
+counted in SQL) and all their extractions for the version. Filters that look at
+values ("flagged", per-variable status, sorting by a variable) are EXISTS/subqueries
+on the extraction index, so a 1,000 x 50 project pages as fast as a small one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+
+from exports.agreement import agreement_summary
+from processing.models import Extraction, JobDocument
+from projects.models import Document, Project
+from schemas.models import SchemaVersion
+from schemas.versions import current_version
+
+FLAGGED = "flagged"
+MAX_PAGE_SIZE = 500
+
+
+@dataclass(frozen=True)
+class ResultFilters:
+    search: str = ""
+    status: str = ""  # "flagged", or an Extraction.Status value (with variable)
+    variable: str = ""  # limit the status filter to one variable
+    job_id: int | None = None
+    sort: str = ""  # "name", "-name", "<key>", "-<key>"
+
+    @classmethod
+    def from_query(cls, query) -> ResultFilters:
+        job = query.get("job", "")
+        return cls(
+            search=query.get("search", query.get("q", "")).strip()[:200],
+            status=query.get("status", ""),
+            variable=query.get("variable", ""),
+            job_id=int(job) if job.isdigit() else None,
+            sort=query.get("sort", ""),
+        )
+
+
+def version_for(project: Project, number: str | int | None) -> SchemaVersion | None:
+    """The version asked for (by number), else the current one, else the latest."""
+    versions = SchemaVersion.objects.filter(project=project)
+    if number not in (None, ""):
+        try:
+            return versions.filter(number=int(number)).first()
+        except (TypeError, ValueError):
+            return None
+    return current_version(project) or versions.first()
+
+
+def _extractions(version: SchemaVersion) -> QuerySet[Extraction]:
+    return Extraction.objects.filter(schema_version=version, document=OuterRef("pk"))
+
+
+def result_documents(
+    project: Project, version: SchemaVersion, filters: ResultFilters, keys: list[str]
+) -> QuerySet[Document]:
+    """Documents with results for ``version``, filtered and sorted as asked."""
+    documents = (
+        Document.objects.filter(project=project)
+        .filter(Exists(_extractions(version)))
+        .only("id", "name", "metadata")
+    )
+    if filters.job_id is not None:
+        documents = documents.filter(
+            Exists(JobDocument.objects.filter(job_id=filters.job_id, document=OuterRef("pk")))
+        )
+    if filters.status:
+        wanted = _extractions(version)
+        if filters.variable in keys:
+            wanted = wanted.filter(variable_key=filters.variable)
+        if filters.status == FLAGGED:
+            # Flagged = needs a look: the model's value has a problem nobody reviewed yet.
+            wanted = wanted.exclude(status=Extraction.Status.OK).filter(
+                verified=False, corrected=False
+            )
+        elif filters.status in Extraction.Status.values:
+            wanted = wanted.filter(status=filters.status)
+        elif filters.status == "unverified":
+            wanted = wanted.filter(verified=False, corrected=False)
+        elif filters.status == "reviewed":
+            wanted = wanted.filter(Q(verified=True) | Q(corrected=True))
+        documents = documents.filter(Exists(wanted))
+    if filters.search:
+        matching_values = _extractions(version).filter(
+            Q(evidence__icontains=filters.search) | Q(message__icontains=filters.search)
+        )
+        documents = documents.filter(
+            Q(name__icontains=filters.search) | Exists(matching_values)
+        )
+    return _sorted(documents, version, filters.sort, keys)
+
+
+def _sorted(documents, version, sort: str, keys: list[str]):
+    descending = sort.startswith("-")
+    field = sort.lstrip("-")
+    if field in keys:
+        cell = _extractions(version).filter(variable_key=field)
+        documents = documents.annotate(
+            sort_number=Subquery(cell.values("sort_number")[:1]),
+            sort_text=Subquery(cell.values("sort_text")[:1]),
+        )
+        fields = ["sort_number", "sort_text"]
+        order = [
+            F(name).desc(nulls_last=True) if descending else F(name).asc(nulls_last=True)
+            for name in fields
+        ]
+        return documents.order_by(*order, "id")
+    if field == "name":
+        return documents.order_by("-name" if descending else "name", "id")
+    return documents.order_by("id")
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    document: Document
+    cells: list[Extraction | None]  # aligned with the version's variables
+
+    @property
+    def flagged(self) -> bool:
+        return any(cell and cell.status != Extraction.Status.OK for cell in self.cells)
+
+
+def results_page(
+    project: Project,
+    version: SchemaVersion,
+    filters: ResultFilters,
+    *,
+    page_number=1,
+    page_size: int = 50,
+) -> tuple[Page, list[ResultRow]]:
+    keys = version.variable_keys
+    documents = result_documents(project, version, filters, keys)
+    page = Paginator(documents, min(max(page_size, 1), MAX_PAGE_SIZE)).get_page(page_number)
+    ids = [document.pk for document in page.object_list]
+    by_document: dict[int, dict[str, Extraction]] = {pk: {} for pk in ids}
+    for extraction in Extraction.objects.filter(schema_version=version, document_id__in=ids):
+        by_document[extraction.document_id][extraction.variable_key] = extraction
+    rows = [
+        ResultRow(document=document, cells=[by_document[document.pk].get(key) for key in keys])
+        for document in page.object_list
+    ]
+    return page, rows
+
+
+def cell_payload(extraction: Extraction | None) -> dict | None:
+    """A cell as the API shows it (API.md's Row.values entry)."""
+    if extraction is None:
+        return None
+    return {
+        "extraction_id": extraction.pk,
+        "value": extraction.value,
+        "status": extraction.status,
+        "evidence": extraction.evidence,
+        "evidence_start": extraction.evidence_start,
+        "evidence_end": extraction.evidence_end,
+        "confidence": extraction.confidence,
+        "human_value": extraction.human_value,
+        "corrected": extraction.corrected,
+        "verified": extraction.verified,
+        "final_value": extraction.final_value,
+        "message": extraction.message,
+    }
+
+
+def project_agreement(version: SchemaVersion) -> list[dict]:
+    """Per variable, agreement between the model and the values people reviewed."""
+    extractions = Extraction.objects.filter(schema_version=version).filter(
+        Q(verified=True) | Q(corrected=True)
+    )
+    rows = extractions.values("variable_key", "value", "human_value", "verified", "corrected")
+    by_key = {variable["key"]: variable for variable in version.variables}
+    return [
+        {**row, "label": by_key[row["key"]].get("label", row["key"]),
+         "type": by_key[row["key"]]["type"]}
+        for row in agreement_summary(variables=version.variables, extractions=rows)
+    ]

@@ -1,0 +1,229 @@
+"""Step 5 wizard pages: the results table, a value's evidence and review, exports."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from exports.models import Export
+from exports.downloads import download_response
+from exports.results import (
+    FLAGGED,
+    ResultFilters,
+    project_agreement,
+    results_page,
+    version_for,
+)
+from exports.review import ReviewError, extraction_review, variable_of
+from exports.services import ExportError, export_create, export_filename
+from processing.models import Extraction
+from projects.selectors import project_get_for_user
+from projects.views import project_context
+from schemas.models import CATEGORY_TYPES
+
+EVIDENCE_CONTEXT_CHARS = 1500
+
+
+@require_GET
+def results(request: HttpRequest, project_id: int) -> HttpResponse:
+    project = project_get_for_user(request.user, project_id)
+    version = version_for(project, request.GET.get("schema_version"))
+    context = project_context(project, step=5) | {
+        "version": version,
+        "versions": project.schema_versions.all(),
+        "filters": ResultFilters.from_query(request.GET),
+        "statuses": [(FLAGGED, "Flagged, not reviewed"), ("reviewed", "Reviewed"),
+                     ("unverified", "Not reviewed"), *Extraction.Status.choices],
+        "embed": request.GET.get("embed") == "1",
+    }
+    if version is not None:
+        page, rows = results_page(
+            project, version, context["filters"], page_number=request.GET.get("page"),
+            page_size=_page_size(request.GET.get("page_size")),
+        )
+        context |= {
+            "page": page,
+            "rows": rows,
+            "variables": version.variables,
+            "agreement": project_agreement(version),
+        } | _exports_context(project)
+    template = "wizard/step5/results.html"
+    if request.htmx and request.htmx.target == "results-table":
+        template += "#results-table"
+    return render(request, template, context)
+
+
+def _page_size(raw: str | None) -> int:
+    return int(raw) if raw and raw.isdigit() and 0 < int(raw) <= 200 else 50
+
+
+def _extraction_for(request: HttpRequest, project_id: int, extraction_id: int):
+    project = project_get_for_user(request.user, project_id)
+    extraction = get_object_or_404(
+        Extraction.objects.select_related("document", "schema_version"),
+        pk=extraction_id,
+        document__project=project,
+    )
+    return project, extraction
+
+
+def _evidence_view(extraction: Extraction) -> dict:
+    """The document text cut around the evidence, in three parts the template escapes."""
+    text = extraction.document.text
+    start, end = extraction.evidence_start, extraction.evidence_end
+    if start is None or end is None or not (0 <= start <= end <= len(text)):
+        return {"found": False, "before": text[: EVIDENCE_CONTEXT_CHARS * 2], "match": "",
+                "after": "", "clipped_start": False,
+                "clipped_end": len(text) > EVIDENCE_CONTEXT_CHARS * 2}
+    window_start = max(start - EVIDENCE_CONTEXT_CHARS, 0)
+    window_end = min(end + EVIDENCE_CONTEXT_CHARS, len(text))
+    return {
+        "found": True,
+        "before": text[window_start:start],
+        "match": text[start:end],
+        "after": text[end:window_end],
+        "clipped_start": window_start > 0,
+        "clipped_end": window_end < len(text),
+    }
+
+
+def _cell_context(project, extraction: Extraction, *, error: str = "") -> dict:
+    variable = variable_of(extraction)
+    current = extraction.final_value
+    return {
+        "project": project,
+        "extraction": extraction,
+        "variable": variable,
+        "evidence_view": _evidence_view(extraction),
+        "is_category": variable["type"] in CATEGORY_TYPES,
+        "current_list": current if isinstance(current, list) else [],
+        "current_lines": "\n".join(str(item) for item in current) if isinstance(current, list)
+        else ("" if current is None else str(current)),
+        "error": error,
+    }
+
+
+@require_GET
+def cell(request: HttpRequest, project_id: int, extraction_id: int) -> HttpResponse:
+    project, extraction = _extraction_for(request, project_id, extraction_id)
+    context = project_context(project, step=5) | _cell_context(project, extraction)
+    template = "wizard/step5/cell.html"
+    if request.htmx:
+        template += "#cell-detail"
+    return render(request, template, context)
+
+
+def _submitted_value(request: HttpRequest, variable: dict):
+    """The correction as typed in the form, shaped for the variable's type."""
+    kind = variable["type"]
+    if kind == "multi_category":
+        return request.POST.getlist("human_value")
+    raw = request.POST.get("human_value", "")
+    if kind == "list":
+        return [line.strip() for line in raw.splitlines() if line.strip()]
+    if kind == "boolean":
+        return {"true": True, "false": False}.get(raw)
+    return raw if raw.strip() else None
+
+
+@require_POST
+def cell_review(request: HttpRequest, project_id: int, extraction_id: int) -> HttpResponse:
+    project, extraction = _extraction_for(request, project_id, extraction_id)
+    action = request.POST.get("action", "")
+    error = ""
+    try:
+        if action == "correct":
+            value = _submitted_value(request, variable_of(extraction))
+            extraction_review(extraction=extraction, user=request.user, human_value=value)
+            done = "Correction saved; the model's value is kept beside it."
+        elif action == "verify":
+            extraction_review(extraction=extraction, user=request.user, verified=True)
+            done = "Marked as verified."
+        elif action == "unverify":
+            extraction_review(extraction=extraction, user=request.user, verified=False)
+            done = "No longer marked as verified."
+        elif action == "revert":
+            extraction_review(extraction=extraction, user=request.user, corrected=False)
+            done = "Correction removed."
+        else:
+            raise ReviewError({"action": ["Choose what to do with this value."]})
+    except ReviewError as exc:
+        error = str(exc)
+        done = ""
+    extraction.refresh_from_db()
+    if request.htmx:
+        context = _cell_context(project, extraction, error=error) | {"saved": done}
+        response = render(request, "wizard/step5/cell.html#cell-detail", context,
+                          status=400 if error else 200)
+        response["HX-Trigger"] = "results-changed"
+        return response
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, done)
+    return redirect("exports:cell", project.pk, extraction.pk)
+
+
+@require_GET
+def agreement_fragment(request: HttpRequest, project_id: int) -> HttpResponse:
+    project = project_get_for_user(request.user, project_id)
+    version = version_for(project, request.GET.get("schema_version"))
+    context = {"project": project, "version": version,
+               "agreement": project_agreement(version) if version else []}
+    return render(request, "wizard/step5/results.html#agreement", context)
+
+
+@require_POST
+def export_start(request: HttpRequest, project_id: int) -> HttpResponse:
+    project = project_get_for_user(request.user, project_id)
+    export_format = request.POST.get("format", "")
+    if export_format not in Export.Format.values:
+        messages.error(request, "Choose CSV, XLSX or JSON.")
+        return redirect("exports:results", project.pk)
+    version = version_for(project, request.POST.get("schema_version"))
+    try:
+        export = export_create(
+            project=project,
+            user=request.user,
+            format=export_format,
+            version=version,
+            include_evidence=request.POST.get("include_evidence") == "on",
+            bom=request.POST.get("bom") == "on",
+        )
+    except ExportError as exc:
+        messages.error(request, str(exc))
+        return redirect("exports:results", project.pk)
+    if export.status == Export.Status.COMPLETED:
+        messages.success(request, f"{export.get_format_display()} export ready: "
+                         f"{export.row_count} rows.")
+    elif export.status == Export.Status.FAILED:
+        messages.error(request, export.error)
+    else:
+        messages.info(request, "The export is being written; it appears below when ready.")
+    return redirect(reverse("exports:results", args=[project.pk]) + "#exports")
+
+
+@require_GET
+def export_list(request: HttpRequest, project_id: int) -> HttpResponse:
+    project = project_get_for_user(request.user, project_id)
+    context = {"project": project} | _exports_context(project)
+    response = render(request, "wizard/step5/results.html#export-list", context)
+    if request.htmx and not context["exports_pending"]:
+        response.status_code = 286  # nothing left to wait for: stop polling
+    return response
+
+
+def _exports_context(project) -> dict:
+    exports = list(Export.objects.filter(project=project).select_related("schema_version")[:20])
+    pending = any(e.status in (Export.Status.QUEUED, Export.Status.RUNNING) for e in exports)
+    return {"exports": exports, "exports_pending": pending}
+
+
+@require_GET
+def export_download(request: HttpRequest, project_id: int, export_id: int) -> FileResponse:
+    project = project_get_for_user(request.user, project_id)
+    export = get_object_or_404(Export, pk=export_id, project=project)
+    return download_response(export)

@@ -1,0 +1,172 @@
+"""``make run``: the whole product on one machine with one command.
+
+Migrates, makes sure a demo account exists, then starts and supervises three processes:
+the simulated model (only when no real provider is configured), a Celery worker with
+an embedded beat, and the web server. Ctrl-C (or SIGTERM) stops all of them; if one
+dies, the others are stopped too, so nothing is left running half-configured.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+STOP_GRACE_SECONDS = 15
+
+
+def _log(message: str) -> None:
+    print(f"[run] {message}", flush=True)
+
+
+def _prepare() -> dict[str, str]:
+    """Migrate, collect static files, create the demo user; return the children's env."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "extractor.settings")
+    env = dict(os.environ)
+    if not (env.get("OPENAI_API_KEY") or env.get("OPENAI_BASE_URL")):
+        port = env.get("SIMULATOR_PORT", "8765")
+        env.update(
+            OPENAI_BASE_URL=f"http://127.0.0.1:{port}/v1",
+            OPENAI_API_KEY="simulated",
+            LLM_SIMULATED="1",
+        )
+    os.environ.update(env)
+
+    import django
+    from django.conf import settings
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", interactive=False, verbosity=0)
+    if not settings.DEBUG:
+        call_command("collectstatic", interactive=False, verbosity=0)
+    _ensure_demo_user(settings.DATA_DIR)
+    return env
+
+
+def _ensure_demo_user(data_dir: Path) -> None:
+    from django.contrib.auth import get_user_model
+
+    username = os.environ.get("DEMO_USERNAME", "demo")
+    password_file = data_dir / "demo_password"
+    if not password_file.exists():
+        password_file.write_text(os.environ.get("DEMO_PASSWORD") or secrets.token_urlsafe(12))
+        password_file.chmod(0o600)
+    password = password_file.read_text().strip()
+    user, created = get_user_model().objects.get_or_create(username=username)
+    if created or not user.check_password(password):
+        user.set_password(password)
+        user.save()
+    _log(f"demo account: username {username!r}, password {password!r}")
+
+
+def _commands(env: dict[str, str]) -> list[tuple[str, list[str]]]:
+    python = sys.executable
+    port = env.get("PORT", "8000")
+    commands = []
+    if env.get("LLM_SIMULATED") == "1":
+        sim_port = env["OPENAI_BASE_URL"].rsplit(":", 1)[1].split("/")[0]
+        latency = env.get("SIMULATOR_LATENCY", "0.4")
+        commands.append(
+            (
+                "simulator",
+                [python, "manage.py", "simulate_llm", "--port", sim_port, "--latency", latency],
+            )
+        )
+    commands.append(
+        (
+            "worker",
+            [
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "extractor",
+                "worker",
+                "--beat",
+                "--loglevel",
+                "INFO",
+                "--concurrency",
+                env.get("WORKER_CONCURRENCY", "2"),
+                "--queues",
+                env.get("CELERY_QUEUE", "extractor"),
+            ],
+        )
+    )
+    commands.append(
+        (
+            "web",
+            [
+                python,
+                "-m",
+                "gunicorn",
+                "extractor.wsgi",
+                "--bind",
+                f"{env.get('HOST', '127.0.0.1')}:{port}",
+                "--workers",
+                env.get("WEB_CONCURRENCY", "2"),
+                "--threads",
+                "4",
+                "--access-logfile",
+                "-",
+            ],
+        )
+    )
+    return commands
+
+
+def _stop(children: dict[str, subprocess.Popen]) -> None:
+    for process in children.values():
+        if process.poll() is None:
+            process.terminate()
+    deadline = time.monotonic() + STOP_GRACE_SECONDS
+    for name, process in children.items():
+        try:
+            process.wait(timeout=max(deadline - time.monotonic(), 0.1))
+        except subprocess.TimeoutExpired:
+            _log(f"{name} did not stop in {STOP_GRACE_SECONDS}s; killing it")
+            process.kill()
+            process.wait()
+
+
+def main() -> int:
+    os.chdir(BASE_DIR)
+    env = _prepare()
+    children: dict[str, subprocess.Popen] = {}
+    stopping = False
+
+    def request_stop(signum, frame):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    for name, command in _commands(env):
+        _log(f"starting {name}")
+        # Children ignore the terminal's Ctrl-C (new session); we stop them ourselves,
+        # in order, so a half-stopped worker never takes a message it cannot finish.
+        children[name] = subprocess.Popen(command, env=env, cwd=BASE_DIR, start_new_session=True)
+    url = f"http://{env.get('HOST', '127.0.0.1')}:{env.get('PORT', '8000')}/"
+    simulated = " with the simulated model" if env.get("LLM_SIMULATED") == "1" else ""
+    _log(f"serving {url}{simulated}; press Ctrl-C to stop")
+    exit_code = 0
+    while not stopping:
+        dead = [name for name, process in children.items() if process.poll() is not None]
+        if dead:
+            _log(f"{', '.join(dead)} exited; stopping everything")
+            exit_code = 1
+            break
+        time.sleep(0.5)
+    _log("stopping")
+    _stop(children)
+    _log("stopped")
+    return exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

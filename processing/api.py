@@ -1,0 +1,236 @@
+"""Step 4 REST API: jobs, their documents and logs (paths and fields as in API.md)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import generics, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from extractor.api import Conflict
+from processing import jobs
+from processing.estimates import job_estimate
+from processing.models import JobDocument, ProcessingJob, ProcessingLog
+from processing.selectors import (
+    job_eta_seconds,
+    job_get_for_user,
+    job_items,
+    job_logs,
+    jobs_for_project,
+)
+from projects.selectors import project_get_for_user
+from schemas.versions import current_version
+
+
+class JobSerializer(serializers.ModelSerializer):
+    project = serializers.IntegerField(source="project_id", read_only=True)
+    schema_version = serializers.IntegerField(source="schema_version.number", read_only=True)
+    progress = serializers.FloatField(read_only=True)
+    cost_usd = serializers.FloatField(read_only=True)
+    estimated_cost_usd = serializers.FloatField(read_only=True, allow_null=True)
+    budget_usd = serializers.FloatField(read_only=True, allow_null=True)
+    eta_seconds = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ProcessingJob
+        fields = [
+            "id", "project", "kind", "status", "schema_version", "model", "total",
+            "processed", "succeeded", "failed", "progress", "llm_calls", "input_tokens",
+            "cached_tokens", "output_tokens", "cost_usd", "estimated_cost_usd", "budget_usd",
+            "eta_seconds", "error", "simulated", "sample_size", "seed", "created_at",
+            "started_at", "finished_at",
+        ]
+        read_only_fields = fields
+
+    def get_eta_seconds(self, job: ProcessingJob) -> int | None:
+        return job_eta_seconds(job)
+
+
+class JobCreateSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ProcessingJob.Kind.choices)
+    sample_size = serializers.IntegerField(required=False, min_value=1, max_value=10_000)
+    document_ids = serializers.ListField(
+        child=serializers.IntegerField(), required=False, allow_empty=False, max_length=100_000
+    )
+    budget_usd = serializers.DecimalField(
+        max_digits=12, decimal_places=4, required=False, allow_null=True, min_value=0
+    )
+
+
+class JobItemSerializer(serializers.ModelSerializer):
+    document = serializers.SerializerMethodField()
+
+    class Meta:
+        model = JobDocument
+        fields = ["document", "status", "attempts", "error", "llm_calls", "started_at",
+                  "finished_at"]
+
+    def get_document(self, item: JobDocument) -> dict:
+        return {"id": item.document_id, "name": item.document.name}
+
+
+class JobLogSerializer(serializers.ModelSerializer):
+    document = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ProcessingLog
+        fields = ["created_at", "level", "event", "message", "document", "data"]
+
+    def get_document(self, log: ProcessingLog) -> dict | None:
+        return {"id": log.document_id, "name": log.document.name} if log.document_id else None
+
+
+def _raise_api_error(exc: Exception):
+    if isinstance(exc, jobs.JobConflict):
+        raise Conflict(str(exc), code=exc.code) from None
+    if isinstance(exc, jobs.JobInputError):
+        raise serializers.ValidationError(exc.errors) from None
+    raise exc
+
+
+@extend_schema_view(get=extend_schema(summary="A project's jobs, newest first"))
+class ProjectJobListView(generics.ListAPIView):
+    serializer_class = JobSerializer
+    throttle_scope = "job"
+
+    def get_throttles(self):
+        return [ScopedRateThrottle()] if self.request.method == "POST" else []
+
+    def get_queryset(self):
+        project = project_get_for_user(self.request.user, self.kwargs["project_id"])
+        return jobs_for_project(project)
+
+    @extend_schema(
+        summary="Start a sample or full run of the current schema version",
+        request=JobCreateSerializer,
+        responses={201: JobSerializer},
+    )
+    def post(self, request: Request, project_id: int) -> Response:
+        project = project_get_for_user(request.user, project_id)
+        body = JobCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        version = current_version(project)
+        try:
+            estimate = None
+            if version is not None:
+                ids = data.get("document_ids")
+                if data["kind"] == ProcessingJob.Kind.FULL and not ids:
+                    ids = jobs.full_run_document_ids(project, version.pk) or None
+                estimate = job_estimate(
+                    project=project,
+                    version=version,
+                    kind=data["kind"],
+                    sample_size=data.get("sample_size"),
+                    document_ids=ids,
+                )
+            job = jobs.job_create(
+                project=project,
+                user=request.user,
+                kind=data["kind"],
+                sample_size=data.get("sample_size"),
+                document_ids=data.get("document_ids"),
+                budget_usd=data.get("budget_usd"),
+                estimated_cost_usd=Decimal(str(estimate.cost_usd)) if estimate else None,
+            )
+        except (jobs.JobConflict, jobs.JobInputError) as exc:
+            _raise_api_error(exc)
+        return Response(JobSerializer(job).data, status=status.HTTP_201_CREATED)
+
+
+class JobDetailView(generics.RetrieveAPIView):
+    serializer_class = JobSerializer
+
+    @extend_schema(summary="A job with its progress")
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_object(self) -> ProcessingJob:
+        return job_get_for_user(self.request.user, self.kwargs["job_id"])
+
+
+class JobActionView(APIView):
+    """Base for POST actions on a job that answer the updated job."""
+
+    def act(self, job: ProcessingJob, request: Request) -> ProcessingJob:
+        raise NotImplementedError
+
+    def post(self, request: Request, job_id: int) -> Response:
+        job = job_get_for_user(request.user, job_id)
+        try:
+            job = self.act(job, request)
+        except (jobs.JobConflict, jobs.JobInputError) as exc:
+            _raise_api_error(exc)
+        job.refresh_from_db()
+        return Response(JobSerializer(job).data)
+
+
+class JobCancelView(JobActionView):
+    @extend_schema(summary="Cancel a job", request=None, responses=JobSerializer)
+    def post(self, request: Request, job_id: int) -> Response:
+        return super().post(request, job_id)
+
+    def act(self, job: ProcessingJob, request: Request) -> ProcessingJob:
+        return jobs.job_cancel(job=job, user=request.user)
+
+
+class JobRetryFailedView(JobActionView):
+    @extend_schema(summary="Queue the failed documents again", request=None,
+                   responses=JobSerializer)
+    def post(self, request: Request, job_id: int) -> Response:
+        return super().post(request, job_id)
+
+    def act(self, job: ProcessingJob, request: Request) -> ProcessingJob:
+        return jobs.job_retry_failed(job=job, user=request.user)
+
+
+class ResumeSerializer(serializers.Serializer):
+    budget_usd = serializers.DecimalField(
+        max_digits=12, decimal_places=4, required=False, allow_null=True, min_value=0
+    )
+
+
+class JobResumeView(JobActionView):
+    @extend_schema(summary="Resume a job paused by its budget", request=ResumeSerializer,
+                   responses=JobSerializer)
+    def post(self, request: Request, job_id: int) -> Response:
+        return super().post(request, job_id)
+
+    def act(self, job: ProcessingJob, request: Request) -> ProcessingJob:
+        body = ResumeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return jobs.job_resume(
+            job=job, budget_usd=body.validated_data.get("budget_usd"), user=request.user
+        )
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="The job's documents and their status",
+        parameters=[OpenApiParameter("status", enum=JobDocument.Status.values)],
+    )
+)
+class JobDocumentListView(generics.ListAPIView):
+    serializer_class = JobItemSerializer
+
+    def get_queryset(self):
+        job = job_get_for_user(self.request.user, self.kwargs["job_id"])
+        return job_items(job, status=self.request.query_params.get("status", ""))
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="The job's event log, newest first",
+        parameters=[OpenApiParameter("level", enum=ProcessingLog.Level.values)],
+    )
+)
+class JobLogListView(generics.ListAPIView):
+    serializer_class = JobLogSerializer
+
+    def get_queryset(self):
+        job = job_get_for_user(self.request.user, self.kwargs["job_id"])
+        return job_logs(job, level=self.request.query_params.get("level", ""))

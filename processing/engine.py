@@ -1,0 +1,560 @@
+"""The processing engine: runner tasks claim work items and extract each document.
+
+A runner (one Celery task) works a job for at most ``PROCESSING_TASK_SECONDS`` on
+``PROCESSING_THREADS_PER_TASK`` threads, then queues its successor if work is left.
+Each thread loops: claim one item (conditional UPDATE, lease), make the document's
+calls through the gateway, validate, and write the extractions together with the
+item's status in one transaction that only succeeds if this runner still holds the
+lease. A dead runner's items come back when their lease expires (the sweeper), and
+calls already answered come back from the gateway's cache, so a crash repeats at most
+the calls in flight.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Count, F, Q, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from extractor.llm.errors import (
+    LLMConfigurationError,
+    LLMError,
+    ModelNotFoundError,
+    TruncatedError,
+)
+from extractor.llm.gateway import CallContext, complete_json
+from extractor.llm.models import LLMCall
+from processing.answers import ValidatedValue, validate_answer
+from processing.evidence import EvidenceIndex
+from processing.jobs import enqueue_runners, job_fail, job_finish_if_done, job_log
+from processing.merge import merge_chunk_answers
+from processing.models import Extraction, JobDocument, ProcessingJob, ProcessingLog
+from projects.models import Document
+from schemas.calls import document_calls
+from schemas.models import SchemaVersion
+from schemas.planning import output_token_budget
+from schemas.prompts import build_messages, build_prompt
+
+logger = logging.getLogger(__name__)
+Status = ProcessingJob.Status
+ItemStatus = JobDocument.Status
+
+
+class Abandoned(Exception):
+    """The job was cancelled or paused while this document was being worked on."""
+
+
+# --- Claiming -------------------------------------------------------------------------
+
+
+def item_claim(*, job_id: int, worker: str) -> JobDocument | None:
+    """Take the next pending item of the job, or None when there is none.
+
+    The conditional UPDATE (status still pending) is what makes the claim safe: two
+    runners may pick the same candidate, only one UPDATE changes a row. On PostgreSQL
+    ``skip_locked`` spreads runners over different candidates.
+    """
+    now = timezone.now()
+    lease = now + timedelta(seconds=settings.PROCESSING_LEASE_SECONDS)
+    for _ in range(10):
+        with transaction.atomic():
+            candidate = (
+                JobDocument.objects.select_for_update(skip_locked=True)
+                .filter(job_id=job_id, status=ItemStatus.PENDING)
+                .order_by("id")
+                .values_list("pk", flat=True)
+                .first()
+            )
+            if candidate is None:
+                return None
+            claimed = JobDocument.objects.filter(pk=candidate, status=ItemStatus.PENDING).update(
+                status=ItemStatus.RUNNING,
+                attempts=F("attempts") + 1,
+                lease_expires_at=lease,
+                worker=worker,
+                started_at=now,
+            )
+        if claimed:
+            return JobDocument.objects.select_related("document").get(pk=candidate)
+    return None
+
+
+# --- Extracting one document ----------------------------------------------------------
+
+
+@dataclass
+class DocumentResult:
+    values: dict[str, ValidatedValue] = field(default_factory=dict)
+
+
+def _call_variables(
+    *,
+    job: ProcessingJob,
+    version: SchemaVersion,
+    document: Document,
+    variables: list[dict],
+    text: str,
+    messages: list[dict] | None,
+    json_schema: dict | None,
+    max_output_tokens: int,
+    should_stop,
+    index: EvidenceIndex,
+) -> dict[str, ValidatedValue]:
+    """One structured-output call for ``variables`` over ``text``; an answer cut off by
+    the output limit is not paid for again as is: the variables are split in two and
+    each half asked separately."""
+    if should_stop():
+        raise Abandoned
+    if messages is None or json_schema is None:
+        bundle = build_prompt(
+            instructions=version.instructions, variables=variables, project_name=job.project.name
+        )
+        messages = build_messages(bundle, document_name=document.name, text=text)
+        json_schema = bundle.json_schema
+    try:
+        result = complete_json(
+            messages=messages,
+            schema_name="extraction",
+            json_schema=json_schema,
+            model=job.model,
+            max_output_tokens=max_output_tokens,
+            context=CallContext(
+                purpose="extraction",
+                project_id=job.project_id,
+                job_id=job.pk,
+                document_id=document.pk,
+            ),
+        )
+    except TruncatedError:
+        if len(variables) == 1:
+            raise
+        half = len(variables) // 2
+        values = {}
+        for part in (variables[:half], variables[half:]):
+            values.update(
+                _call_variables(
+                    job=job,
+                    version=version,
+                    document=document,
+                    variables=part,
+                    text=text,
+                    messages=None,
+                    json_schema=None,
+                    max_output_tokens=max(max_output_tokens, output_token_budget(len(part))),
+                    should_stop=should_stop,
+                    index=index,
+                )
+            )
+        return values
+    return validate_answer(
+        variables=variables, answer=result.data, text=document.text, index=index
+    )
+
+
+def document_extract(
+    *, job: ProcessingJob, version: SchemaVersion, document: Document, should_stop
+) -> dict[str, ValidatedValue]:
+    """Every variable of ``version`` for ``document``: one call per variable group and
+    text chunk (usually exactly one), chunk answers merged per variable type."""
+    by_key = {variable["key"]: variable for variable in version.variables}
+    index = EvidenceIndex(document.text)  # folded once, used by every call's answer
+    per_group: dict[int, list[dict[str, ValidatedValue]]] = {}
+    group_variables: dict[int, list[dict]] = {}
+    for call in document_calls(
+        project=job.project,
+        variables=version.variables,
+        instructions=version.instructions,
+        document=document,
+    ):
+        variables = [by_key[key] for key in call["variables"]]
+        group_variables[call["group"]] = variables
+        values = _call_variables(
+            job=job,
+            version=version,
+            document=document,
+            variables=variables,
+            text=document.text[call["chunk_start"] : call["chunk_end"]],
+            messages=call["messages"],
+            json_schema=call["response_format"]["json_schema"]["schema"],
+            max_output_tokens=call["max_output_tokens"],
+            should_stop=should_stop,
+            index=index,
+        )
+        per_group.setdefault(call["group"], []).append(values)
+    merged: dict[str, ValidatedValue] = {}
+    for group, answers in per_group.items():
+        if len(answers) == 1:
+            merged.update(answers[0])
+        else:
+            merged.update(merge_chunk_answers(variables=group_variables[group], answers=answers))
+    return merged
+
+
+# --- Recording the outcome ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Spend:
+    llm_calls: int = 0
+    input_tokens: int = 0
+    cached_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: Decimal = Decimal("0")
+
+
+def _spend_since(*, job_id: int, document_id: int, since) -> Spend:
+    """What the provider billed for this document since the item was claimed, read from
+    the gateway's ledger: failed and truncated calls cost money too."""
+    totals = (
+        LLMCall.objects.filter(job_id=job_id, document_id=document_id, created_at__gte=since)
+        .exclude(outcome=LLMCall.Outcome.CACHED)
+        .aggregate(
+            calls=Count("id"),
+            prompt=Sum("prompt_tokens"),
+            cached=Sum("cached_tokens"),
+            completion=Sum("completion_tokens"),
+            cost=Sum("cost_usd"),
+        )
+    )
+    return Spend(
+        llm_calls=totals["calls"] or 0,
+        input_tokens=totals["prompt"] or 0,
+        cached_tokens=totals["cached"] or 0,
+        output_tokens=totals["completion"] or 0,
+        cost_usd=totals["cost"] or Decimal("0"),
+    )
+
+
+def _held(item: JobDocument, worker: str):
+    """The item, only while this runner still holds it (not reclaimed after a lease
+    expiry): the guard that keeps a slow runner from writing twice."""
+    return JobDocument.objects.filter(
+        pk=item.pk, status=ItemStatus.RUNNING, worker=worker, attempts=item.attempts
+    )
+
+
+def _extraction_rows(
+    *, job: ProcessingJob, version: SchemaVersion, document_id: int, values: dict
+) -> list[Extraction]:
+    rows = []
+    for variable in version.variables:
+        value = values.get(variable["key"])
+        rows.append(
+            Extraction(
+                document_id=document_id,
+                schema_version=version,
+                job=job,
+                variable_key=variable["key"],
+                value=value.value if value else None,
+                raw=value.raw if value else None,
+                evidence=(value.evidence or "") if value else "",
+                evidence_start=value.evidence_start if value else None,
+                evidence_end=value.evidence_end if value else None,
+                confidence=value.confidence if value else None,
+                status=value.status if value else Extraction.Status.ERROR,
+                message=(value.message or "") if value else "No answer for this variable.",
+                model=job.model,
+            )
+        )
+    return rows
+
+
+EXTRACTION_MODEL_FIELDS = [
+    "job",
+    "value",
+    "raw",
+    "evidence",
+    "evidence_start",
+    "evidence_end",
+    "confidence",
+    "status",
+    "message",
+    "model",
+    "sort_number",
+    "sort_text",
+    "updated_at",
+]
+
+
+def _counter_updates(spend: Spend, **extra) -> dict:
+    return {
+        "llm_calls": F("llm_calls") + spend.llm_calls,
+        "input_tokens": F("input_tokens") + spend.input_tokens,
+        "cached_tokens": F("cached_tokens") + spend.cached_tokens,
+        "output_tokens": F("output_tokens") + spend.output_tokens,
+        "cost_usd": F("cost_usd") + spend.cost_usd,
+        "heartbeat_at": timezone.now(),
+        **extra,
+    }
+
+
+def item_complete(
+    *, job: ProcessingJob, version: SchemaVersion, item: JobDocument, worker: str, values: dict
+) -> bool:
+    """Write the document's values and mark the item done, atomically."""
+    spend = _spend_since(job_id=job.pk, document_id=item.document_id, since=item.started_at)
+    now = timezone.now()
+    with transaction.atomic():
+        won = _held(item, worker).update(
+            status=ItemStatus.DONE,
+            finished_at=now,
+            lease_expires_at=None,
+            error="",
+            llm_calls=spend.llm_calls,
+            input_tokens=spend.input_tokens,
+            output_tokens=spend.output_tokens,
+            cost_usd=spend.cost_usd,
+        )
+        if not won:
+            return False
+        rows = _extraction_rows(
+            job=job, version=version, document_id=item.document_id, values=values
+        )
+        for row in rows:
+            row.updated_at = now
+            row.refresh_sort_keys()
+        Extraction.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["document", "schema_version", "variable_key"],
+            update_fields=EXTRACTION_MODEL_FIELDS,
+        )
+        ProcessingJob.objects.filter(pk=job.pk).update(
+            **_counter_updates(spend, processed=F("processed") + 1, succeeded=F("succeeded") + 1)
+        )
+    return True
+
+
+def item_give_back(*, job: ProcessingJob, item: JobDocument, worker: str, reason: str) -> bool:
+    """A transient failure with attempts left: the item goes back to the queue."""
+    spend = _spend_since(job_id=job.pk, document_id=item.document_id, since=item.started_at)
+    with transaction.atomic():
+        won = _held(item, worker).update(
+            status=ItemStatus.PENDING, lease_expires_at=None, worker="", error=reason
+        )
+        if won:
+            ProcessingJob.objects.filter(pk=job.pk).update(**_counter_updates(spend))
+    if won:
+        job_log(
+            job,
+            "item_retry",
+            f"Will retry: {reason}",
+            level=ProcessingLog.Level.WARNING,
+            document_id=item.document_id,
+            data={"attempt": item.attempts},
+        )
+    return bool(won)
+
+
+def item_fail(*, job: ProcessingJob, item: JobDocument, worker: str, reason: str) -> bool:
+    spend = _spend_since(job_id=job.pk, document_id=item.document_id, since=item.started_at)
+    with transaction.atomic():
+        won = _held(item, worker).update(
+            status=ItemStatus.FAILED,
+            finished_at=timezone.now(),
+            lease_expires_at=None,
+            error=reason,
+            llm_calls=spend.llm_calls,
+            input_tokens=spend.input_tokens,
+            output_tokens=spend.output_tokens,
+            cost_usd=spend.cost_usd,
+        )
+        if won:
+            ProcessingJob.objects.filter(pk=job.pk).update(
+                **_counter_updates(spend, processed=F("processed") + 1, failed=F("failed") + 1)
+            )
+    if won:
+        job_log(
+            job,
+            "item_failed",
+            reason,
+            level=ProcessingLog.Level.ERROR,
+            document_id=item.document_id,
+            data={"attempts": item.attempts},
+        )
+    return bool(won)
+
+
+def item_release(*, item: JobDocument, worker: str, status: str) -> None:
+    """Cancelled or paused mid-document: nothing is written; a paused job's item goes
+    back to pending, a cancelled job's item is cancelled."""
+    _held(item, worker).update(status=status, lease_expires_at=None, worker="")
+
+
+def _check_budget(job_id: int) -> None:
+    paused = ProcessingJob.objects.filter(
+        pk=job_id,
+        status=Status.RUNNING,
+        budget_usd__isnull=False,
+        cost_usd__gte=F("budget_usd"),
+    ).update(status=Status.PAUSED)
+    if paused:
+        job = ProcessingJob.objects.get(pk=job_id)
+        job_log(
+            job,
+            "job_paused",
+            f"Budget of ${job.budget_usd:.2f} reached "
+            f"(spent ${job.cost_usd:.4f}); resume with a higher budget to go on.",
+            level=ProcessingLog.Level.WARNING,
+        )
+
+
+# --- The runner -----------------------------------------------------------------------
+
+
+def _job_status(job_id: int) -> str | None:
+    return ProcessingJob.objects.filter(pk=job_id).values_list("status", flat=True).first()
+
+
+def item_process(*, job: ProcessingJob, version: SchemaVersion, item: JobDocument, worker: str):
+    """Extract one claimed document and record the outcome, whatever happens."""
+    last_check = [0.0, Status.RUNNING]
+
+    def should_stop() -> bool:
+        # At most one status query a second per thread, however many calls a document needs.
+        if time.monotonic() - last_check[0] > 1.0:
+            last_check[:] = [time.monotonic(), _job_status(job.pk)]
+        return last_check[1] != Status.RUNNING
+
+    try:
+        values = document_extract(
+            job=job, version=version, document=item.document, should_stop=should_stop
+        )
+    except Abandoned:
+        status = _job_status(job.pk)
+        item_release(
+            item=item,
+            worker=worker,
+            status=ItemStatus.PENDING if status == Status.PAUSED else ItemStatus.CANCELLED,
+        )
+        return
+    except (LLMConfigurationError, ModelNotFoundError) as exc:
+        # No document can succeed: stop the job instead of failing items one by one.
+        item_fail(job=job, item=item, worker=worker, reason=str(exc))
+        job_fail(job_id=job.pk, message=str(exc))
+        return
+    except LLMError as exc:
+        attempts_left = item.attempts < settings.PROCESSING_MAX_ATTEMPTS
+        if not exc.permanent and attempts_left:
+            item_give_back(job=job, item=item, worker=worker, reason=str(exc))
+        else:
+            item_fail(job=job, item=item, worker=worker, reason=str(exc))
+        return
+    except Exception as exc:  # a bug must cost one document, never the job or the worker
+        logger.exception("processing job %s document %s", job.pk, item.document_id)
+        item_fail(
+            job=job,
+            item=item,
+            worker=worker,
+            reason=f"Internal error while processing: {type(exc).__name__}: {exc}",
+        )
+        return
+    item_complete(job=job, version=version, item=item, worker=worker, values=values)
+    _check_budget(job.pk)
+
+
+class Runner:
+    """One runner task's work on one job: threads claiming items until a deadline."""
+
+    def __init__(self, job: ProcessingJob, hostname: str):
+        self.job = job
+        self.version = job.schema_version
+        self.worker = f"{hostname}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.deadline = time.monotonic() + settings.PROCESSING_TASK_SECONDS
+        self.held: set[int] = set()
+        self.lock = threading.Lock()
+        self.stopped = threading.Event()
+
+    def _loop(self) -> None:
+        try:
+            while time.monotonic() < self.deadline and _job_status(self.job.pk) == Status.RUNNING:
+                item = item_claim(job_id=self.job.pk, worker=self.worker)
+                if item is None:
+                    return
+                with self.lock:
+                    self.held.add(item.pk)
+                try:
+                    item_process(job=self.job, version=self.version, item=item, worker=self.worker)
+                finally:
+                    with self.lock:
+                        self.held.discard(item.pk)
+        finally:
+            if threading.current_thread() is not threading.main_thread():
+                connection.close()
+
+    def _heartbeat(self) -> None:
+        """Renew the leases of the items in hand while their calls run."""
+        interval = max(settings.PROCESSING_LEASE_SECONDS / 3, 1)
+        try:
+            while not self.stopped.wait(interval):
+                with self.lock:
+                    held = list(self.held)
+                now = timezone.now()
+                if held:
+                    JobDocument.objects.filter(
+                        pk__in=held, status=ItemStatus.RUNNING, worker=self.worker
+                    ).update(
+                        lease_expires_at=now + timedelta(seconds=settings.PROCESSING_LEASE_SECONDS)
+                    )
+                ProcessingJob.objects.filter(pk=self.job.pk).update(heartbeat_at=now)
+        finally:
+            connection.close()
+
+    def run(self) -> None:
+        threads = settings.PROCESSING_THREADS_PER_TASK
+        heartbeat = threading.Thread(target=self._heartbeat, daemon=True)
+        heartbeat.start()
+        try:
+            if threads <= 1:
+                self._loop()
+            else:
+                with ThreadPoolExecutor(threads, thread_name_prefix=f"job{self.job.pk}") as pool:
+                    for future in [pool.submit(self._loop) for _ in range(threads)]:
+                        future.result()
+        finally:
+            self.stopped.set()
+            heartbeat.join(timeout=5)
+
+
+def job_run(*, job_id: int, hostname: str = "local") -> None:
+    """Work the job until it is done, stopped, or this runner's time is up."""
+    now = timezone.now()
+    started = ProcessingJob.objects.filter(pk=job_id, status=Status.QUEUED).update(
+        status=Status.RUNNING, started_at=Coalesce("started_at", Value(now)), heartbeat_at=now
+    )
+    job = (
+        ProcessingJob.objects.select_related("schema_version", "project")
+        .filter(pk=job_id, status=Status.RUNNING)
+        .first()
+    )
+    if job is None:
+        return
+    if (
+        not JobDocument.objects.filter(job_id=job_id)
+        .filter(Q(status=ItemStatus.PENDING) | Q(status=ItemStatus.RUNNING))
+        .exists()
+    ):
+        job_finish_if_done(job_id)
+        return
+    if started:
+        job_log(job, "job_started", "Processing started.")
+    Runner(job, hostname).run()
+    if (
+        _job_status(job_id) == Status.RUNNING
+        and JobDocument.objects.filter(job_id=job_id, status=ItemStatus.PENDING).exists()
+    ):
+        with transaction.atomic():
+            enqueue_runners(job, count=1)
+    job_finish_if_done(job_id)

@@ -1,0 +1,352 @@
+"""Job lifecycle: create, cancel, retry failed, resume, finish. Every change is logged.
+
+State changes are conditional UPDATEs from the expected state, so two requests (or a
+request and a worker) racing on the same job cannot both win.
+"""
+
+from __future__ import annotations
+
+import random
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, F
+from django.utils import timezone
+
+from processing.models import Extraction, JobDocument, ProcessingJob, ProcessingLog
+from projects.models import Document, Project
+from schemas.versions import current_version
+
+Status = ProcessingJob.Status
+ItemStatus = JobDocument.Status
+
+
+class JobConflict(Exception):
+    """The job cannot be created or changed in its current state (HTTP 409)."""
+
+    def __init__(self, message: str, *, code: str = "conflict"):
+        super().__init__(message)
+        self.code = code
+
+
+class JobInputError(Exception):
+    """Bad input for a new job, per field (HTTP 400)."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__("; ".join(" ".join(v) for v in errors.values()))
+        self.errors = errors
+
+
+def job_log(
+    job: ProcessingJob,
+    event: str,
+    message: str,
+    *,
+    level: str = ProcessingLog.Level.INFO,
+    document_id: int | None = None,
+    user=None,
+    data: dict | None = None,
+) -> None:
+    ProcessingLog.objects.create(
+        project_id=job.project_id,
+        job=job,
+        document_id=document_id,
+        user=user if getattr(user, "is_authenticated", False) else None,
+        level=level,
+        event=event,
+        message=message,
+        data=data or {},
+    )
+
+
+def enqueue_runners(job: ProcessingJob, count: int | None = None) -> None:
+    """Queue runner tasks once the surrounding transaction commits, so a worker never
+    looks for a job row that is not there yet."""
+    from processing.tasks import run_job
+
+    pending = count or max(
+        1,
+        min(
+            settings.PROCESSING_PARALLEL_TASKS,
+            -(-job.total // settings.PROCESSING_THREADS_PER_TASK),
+        ),
+    )
+    job_id = job.pk
+    transaction.on_commit(lambda: [run_job.delay(job_id) for _ in range(pending)])
+
+
+def _sample_documents(documents: list[int], size: int, seed: int) -> list[int]:
+    """A reproducible random choice: the same seed over the same documents gives the
+    same sample, so a sample can be explained and repeated."""
+    if size >= len(documents):
+        return documents
+    return sorted(random.Random(seed).sample(documents, size))
+
+
+def _documents_already_done(project: Project, version_id: int, model: str) -> set[int]:
+    """Documents with results for this version and model, or queued for them in a job
+    still active: a full run skips them so nothing is paid twice."""
+    with_results = Extraction.objects.filter(
+        document__project=project, schema_version_id=version_id, model=model
+    ).values_list("document_id", flat=True)
+    in_flight = JobDocument.objects.filter(
+        job__project=project,
+        job__schema_version_id=version_id,
+        job__model=model,
+        job__status__in=ProcessingJob.ACTIVE | {Status.PAUSED},
+        status__in=[ItemStatus.PENDING, ItemStatus.RUNNING],
+    ).values_list("document_id", flat=True)
+    return set(with_results) | set(in_flight)
+
+
+def _chosen_documents(
+    *,
+    project: Project,
+    kind: str,
+    ready: list[int],
+    version_id: int,
+    model: str,
+    sample_size: int,
+    document_ids: list[int] | None,
+    seed: int,
+) -> list[int]:
+    if document_ids:
+        unknown = sorted(set(document_ids) - set(ready))
+        if unknown:
+            raise JobInputError(
+                {"document_ids": [f"Not ready documents of this project: {unknown[:20]}."]}
+            )
+        return sorted(set(document_ids))
+    if kind == ProcessingJob.Kind.SAMPLE:
+        return _sample_documents(ready, sample_size, seed)
+    done = _documents_already_done(project, version_id, model)
+    return [pk for pk in ready if pk not in done]
+
+
+def full_run_document_ids(project: Project, version_id: int) -> list[int]:
+    """The documents a full run would process now (ready, no results yet)."""
+    ready = Document.objects.filter(project=project, status=Document.Status.READY)
+    done = _documents_already_done(project, version_id, project.model_name)
+    return [pk for pk in ready.order_by("id").values_list("pk", flat=True) if pk not in done]
+
+
+def job_create(
+    *,
+    project: Project,
+    user,
+    kind: str,
+    sample_size: int | None = None,
+    document_ids: list[int] | None = None,
+    budget_usd: Decimal | None = None,
+    estimated_cost_usd: Decimal | None = None,
+) -> ProcessingJob:
+    """Snapshot the work of a new job (one item per document) and queue it."""
+    if kind not in ProcessingJob.Kind.values:
+        raise JobInputError({"kind": ["Choose sample or full."]})
+    if sample_size is not None and sample_size < 1:
+        raise JobInputError({"sample_size": ["A sample needs at least one document."]})
+    if budget_usd is not None and budget_usd <= 0:
+        raise JobInputError({"budget_usd": ["A budget must be more than zero."]})
+    version = current_version(project)
+    if version is None:
+        raise JobConflict(
+            "Confirm a schema version (step 3) before processing.", code="no_confirmed_schema"
+        )
+    ready = list(
+        Document.objects.filter(project=project, status=Document.Status.READY)
+        .order_by("id")
+        .values_list("pk", flat=True)
+    )
+    if not ready:
+        raise JobConflict("The project has no readable documents yet.", code="no_documents")
+    model = project.model_name
+    seed = random.SystemRandom().randrange(2**31)
+    size = sample_size or settings.PROCESSING_SAMPLE_SIZE
+    chosen = _chosen_documents(
+        project=project,
+        kind=kind,
+        ready=ready,
+        version_id=version.pk,
+        model=model,
+        sample_size=size,
+        document_ids=document_ids,
+        seed=seed,
+    )
+    if not chosen:
+        raise JobConflict(
+            f"Every ready document already has results for version {version.number} with "
+            f"{model} (or is being processed). Nothing to run.",
+            code="nothing_to_process",
+        )
+    with transaction.atomic():
+        job = ProcessingJob.objects.create(
+            project=project,
+            schema_version=version,
+            kind=kind,
+            model=model,
+            seed=seed if kind == ProcessingJob.Kind.SAMPLE else None,
+            sample_size=size if kind == ProcessingJob.Kind.SAMPLE else None,
+            total=len(chosen),
+            budget_usd=budget_usd,
+            estimated_cost_usd=estimated_cost_usd,
+            created_by=user if getattr(user, "is_authenticated", False) else None,
+        )
+        JobDocument.objects.bulk_create(
+            (JobDocument(job=job, document_id=pk) for pk in chosen), batch_size=1000
+        )
+        job_log(
+            job,
+            "job_created",
+            f"{job.get_kind_display()} job of {len(chosen)} document(s) with schema version "
+            f"{version.number} and {model}.",
+            user=user,
+            data={"seed": seed, "documents": len(chosen)},
+        )
+        enqueue_runners(job)
+    return job
+
+
+def job_cancel(*, job: ProcessingJob, user=None) -> ProcessingJob:
+    """Stop new work at once; items in flight finish or are abandoned between calls."""
+    updated = ProcessingJob.objects.filter(
+        pk=job.pk, status__in=[Status.QUEUED, Status.RUNNING, Status.PAUSED]
+    ).update(status=Status.CANCELLING, updated_at=timezone.now())
+    if not updated:
+        job.refresh_from_db()
+        if job.status in (Status.CANCELLING, Status.CANCELLED):
+            return job
+        raise JobConflict(f"A {job.get_status_display().lower()} job cannot be cancelled.")
+    cancelled = JobDocument.objects.filter(job=job, status=ItemStatus.PENDING).update(
+        status=ItemStatus.CANCELLED, lease_expires_at=None
+    )
+    job_log(
+        job, "job_cancelling", f"Cancelled by the user; {cancelled} item(s) dropped.", user=user
+    )
+    job_finish_if_done(job.pk)
+    job.refresh_from_db()
+    return job
+
+
+def job_retry_failed(*, job: ProcessingJob, user=None) -> ProcessingJob:
+    """Queue the failed items again (and only those); finished work stays as it is."""
+    if job.status in ProcessingJob.ACTIVE:
+        raise JobConflict("The job is still running; wait for it to finish.")
+    with transaction.atomic():
+        job = ProcessingJob.objects.select_for_update().get(pk=job.pk)
+        failed = JobDocument.objects.filter(job=job, status=ItemStatus.FAILED)
+        count = failed.update(
+            status=ItemStatus.PENDING, attempts=0, error="", lease_expires_at=None, worker=""
+        )
+        if not count:
+            raise JobConflict("The job has no failed documents to retry.", code="nothing_to_retry")
+        ProcessingJob.objects.filter(pk=job.pk).update(
+            status=Status.QUEUED,
+            processed=F("processed") - count,
+            failed=F("failed") - count,
+            error="",
+            finished_at=None,
+        )
+        job_log(job, "retry_failed", f"{count} failed document(s) queued again.", user=user)
+        job.refresh_from_db()
+        enqueue_runners(job)
+    return job
+
+
+def job_resume(*, job: ProcessingJob, budget_usd: Decimal | None = None, user=None):
+    """Continue a job paused by its budget, with a new (higher) budget or none."""
+    if job.status != Status.PAUSED:
+        raise JobConflict("Only a job paused by its budget can be resumed.")
+    if budget_usd is not None and budget_usd <= job.cost_usd:
+        raise JobInputError(
+            {
+                "budget_usd": [
+                    f"The job has already spent ${job.cost_usd:.4f}; raise the budget "
+                    "above that or remove it."
+                ]
+            }
+        )
+    updated = ProcessingJob.objects.filter(pk=job.pk, status=Status.PAUSED).update(
+        status=Status.RUNNING, budget_usd=budget_usd, updated_at=timezone.now()
+    )
+    if updated:
+        job.refresh_from_db()
+        budget = f"${budget_usd:.2f}" if budget_usd is not None else "no budget"
+        job_log(job, "job_resumed", f"Resumed with {budget}.", user=user)
+        with transaction.atomic():
+            enqueue_runners(job)
+    return job
+
+
+def _outcome_status(job: ProcessingJob) -> str:
+    if job.status == Status.CANCELLING:
+        return Status.CANCELLED
+    if job.error:
+        return Status.FAILED
+    if job.failed == 0:
+        return Status.COMPLETED
+    if job.succeeded == 0:
+        return Status.FAILED
+    return Status.COMPLETED_WITH_ERRORS
+
+
+def job_finish_if_done(job_id: int) -> ProcessingJob | None:
+    """Close the job once no item is pending or running. Safe to call from anywhere,
+    any number of times: only the first caller moves the status."""
+    open_items = JobDocument.objects.filter(
+        job_id=job_id, status__in=[ItemStatus.PENDING, ItemStatus.RUNNING]
+    )
+    job = ProcessingJob.objects.get(pk=job_id)
+    if job.status == Status.CANCELLING:
+        # Cancelling: only items still running keep the job open.
+        open_items = open_items.filter(status=ItemStatus.RUNNING)
+    elif job.status not in (Status.RUNNING, Status.QUEUED):
+        return job
+    if open_items.exists():
+        return job
+    final = _outcome_status(job)
+    updated = ProcessingJob.objects.filter(pk=job_id, status=job.status).update(
+        status=final, finished_at=timezone.now()
+    )
+    if updated:
+        job.refresh_from_db()
+        summary = f"{job.succeeded} succeeded, {job.failed} failed"
+        level = (
+            ProcessingLog.Level.INFO if final == Status.COMPLETED else ProcessingLog.Level.WARNING
+        )
+        job_log(
+            job,
+            f"job_{final}",
+            f"Job {job.get_status_display().lower()}: {summary}.",
+            level=level,
+            data={"cost_usd": str(job.cost_usd)},
+        )
+    return job
+
+
+def job_fail(*, job_id: int, message: str) -> None:
+    """A problem no document can get past (no API key, unknown model): stop the job and
+    mark what is left failed, so "retry failed" picks it all up once it is fixed."""
+    updated = ProcessingJob.objects.filter(
+        pk=job_id, status__in=[Status.QUEUED, Status.RUNNING]
+    ).update(error=message)
+    if not updated:
+        return
+    left = JobDocument.objects.filter(job_id=job_id, status=ItemStatus.PENDING).update(
+        status=ItemStatus.FAILED, error=message
+    )
+    ProcessingJob.objects.filter(pk=job_id).update(
+        processed=F("processed") + left, failed=F("failed") + left
+    )
+    job_log(
+        ProcessingJob.objects.get(pk=job_id), "job_error", message, level=ProcessingLog.Level.ERROR
+    )
+    job_finish_if_done(job_id)
+
+
+def job_counts(job: ProcessingJob) -> dict[str, int]:
+    """Items per status, for the progress view."""
+    rows = JobDocument.objects.filter(job=job).values("status").annotate(n=Count("id"))
+    counts = dict.fromkeys(ItemStatus.values, 0)
+    counts.update({row["status"]: row["n"] for row in rows})
+    return counts

@@ -1,0 +1,91 @@
+"""The sweeper: puts back the work of dead runners and closes jobs nobody will close.
+
+Runs at worker start and every ``SWEEP_INTERVAL_SECONDS`` (Celery beat). Everything it
+does is a conditional UPDATE, so two sweepers at once are harmless.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from processing.jobs import enqueue_runners, job_finish_if_done, job_log
+from processing.models import JobDocument, ProcessingJob, ProcessingLog
+
+logger = logging.getLogger(__name__)
+Status = ProcessingJob.Status
+ItemStatus = JobDocument.Status
+
+
+def _requeue(items, reason: str) -> int:
+    """Give running items back (or fail those out of attempts); returns how many."""
+    count = 0
+    for item in items.select_related("job"):
+        exhausted = item.attempts >= settings.PROCESSING_MAX_ATTEMPTS
+        target = ItemStatus.FAILED if exhausted else ItemStatus.PENDING
+        if item.job.status == Status.CANCELLING:
+            target = ItemStatus.CANCELLED
+        error = (
+            f"Gave up after {item.attempts} attempts: {reason}" if exhausted else item.error
+        )
+        updated = JobDocument.objects.filter(
+            pk=item.pk, status=ItemStatus.RUNNING, worker=item.worker, attempts=item.attempts
+        ).update(status=target, lease_expires_at=None, worker="", error=error)
+        if not updated:
+            continue
+        count += 1
+        if target == ItemStatus.FAILED:
+            ProcessingJob.objects.filter(pk=item.job_id).update(
+                processed=F("processed") + 1, failed=F("failed") + 1
+            )
+        job_log(
+            item.job,
+            "item_requeued" if target == ItemStatus.PENDING else "item_failed",
+            f"{reason}; {'queued again' if target == ItemStatus.PENDING else error}.",
+            level=ProcessingLog.Level.WARNING,
+            document_id=item.document_id,
+            data={"attempts": item.attempts, "worker": item.worker},
+        )
+    return count
+
+
+def sweep(*, restarted_hostname: str | None = None) -> dict[str, int]:
+    """One pass. ``restarted_hostname``: a worker that just started under this name holds
+    nothing yet, so anything still marked as running under it belonged to its previous,
+    dead incarnation and is put back at once instead of waiting for the lease."""
+    now = timezone.now()
+    expired = JobDocument.objects.filter(status=ItemStatus.RUNNING, lease_expires_at__lt=now)
+    requeued = _requeue(expired, "the worker stopped renewing its lease")
+    if restarted_hostname:
+        orphans = JobDocument.objects.filter(
+            status=ItemStatus.RUNNING, worker__startswith=f"{restarted_hostname}:"
+        )
+        requeued += _requeue(orphans, f"worker {restarted_hostname} restarted")
+
+    stale = now - timedelta(seconds=max(settings.PROCESSING_LEASE_SECONDS, 30))
+    restarted = 0
+    for job in ProcessingJob.objects.filter(
+        status__in=[Status.QUEUED, Status.RUNNING, Status.CANCELLING]
+    ):
+        job_finish_if_done(job.pk)
+        job.refresh_from_db()
+        if job.status not in (Status.QUEUED, Status.RUNNING):
+            continue
+        has_pending = JobDocument.objects.filter(job=job, status=ItemStatus.PENDING).exists()
+        quiet = job.heartbeat_at is None or job.heartbeat_at < stale
+        if has_pending and (quiet or restarted_hostname):
+            # No runner has shown signs of life: its message may be lost with a dead
+            # worker. An extra runner is harmless (it finds nothing and ends).
+            with transaction.atomic():
+                enqueue_runners(job, count=1)
+            ProcessingJob.objects.filter(pk=job.pk).update(heartbeat_at=now)
+            restarted += 1
+    if requeued or restarted:
+        logger.info("sweeper: %s item(s) requeued, %s job(s) restarted", requeued, restarted)
+    return {"requeued": requeued, "restarted_jobs": restarted}
+

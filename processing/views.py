@@ -1,0 +1,205 @@
+"""Step 4 wizard pages: run a sample, watch it, check it, run the corpus."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from processing import jobs
+from processing.estimates import job_estimate
+from processing.models import JobDocument, ProcessingJob
+from processing.selectors import job_eta_seconds, job_items, job_logs
+from projects.models import Document
+from projects.selectors import project_get_for_user
+from projects.views import project_context
+from schemas.versions import schema_state
+
+STOP_POLLING = 286  # htmx stops polling on this status
+
+
+def _estimates(project, version) -> dict:
+    if version is None:
+        return {}
+    remaining = jobs.full_run_document_ids(project, version.pk)
+    estimates = {
+        "sample": job_estimate(project=project, version=version, kind="sample"),
+        "remaining": len(remaining),
+    }
+    if remaining:
+        estimates["full"] = job_estimate(
+            project=project, version=version, kind="full", document_ids=remaining
+        )
+    return estimates
+
+
+@require_GET
+def index(request: HttpRequest, project_id: int) -> HttpResponse:
+    project = project_get_for_user(request.user, project_id)
+    state = schema_state(project)
+    version = state.current
+    project_jobs = ProcessingJob.objects.filter(project=project).select_related("schema_version")
+    latest_sample = project_jobs.filter(kind=ProcessingJob.Kind.SAMPLE).first()
+    ready = Document.objects.filter(project=project, status=Document.Status.READY).count()
+    context = project_context(project, step=4) | {
+        "state": state,
+        "version": version,
+        "jobs": project_jobs[:50],
+        "latest_sample": latest_sample,
+        "estimates": _estimates(project, version),
+        "ready_count": ready,
+        "default_sample_size": min(settings.PROCESSING_SAMPLE_SIZE, ready),
+    }
+    return render(request, "wizard/step4/index.html", context)
+
+
+def _decimal(raw: str | None) -> Decimal | None:
+    if not raw or not raw.strip():
+        return None
+    try:
+        return Decimal(raw.strip().lstrip("$"))
+    except InvalidOperation:
+        raise jobs.JobInputError({"budget_usd": [f"“{raw}” is not an amount in USD."]}) from None
+
+
+def _int(raw: str | None) -> int | None:
+    if not raw or not raw.strip():
+        return None
+    if not raw.strip().isdigit():
+        raise jobs.JobInputError({"sample_size": [f"“{raw}” is not a whole number."]})
+    return int(raw)
+
+
+@require_POST
+def job_start(request: HttpRequest, project_id: int) -> HttpResponse:
+    project = project_get_for_user(request.user, project_id)
+    kind = request.POST.get("kind", "")
+    try:
+        sample_size = _int(request.POST.get("sample_size"))
+        budget = _decimal(request.POST.get("budget_usd"))
+        version = schema_state(project).current
+        estimate = None
+        if version is not None and kind in ProcessingJob.Kind.values:
+            ids = jobs.full_run_document_ids(project, version.pk) if kind == "full" else None
+            estimate = job_estimate(
+                project=project,
+                version=version,
+                kind=kind,
+                sample_size=sample_size,
+                document_ids=ids or None,
+            )
+        job = jobs.job_create(
+            project=project,
+            user=request.user,
+            kind=kind,
+            sample_size=sample_size,
+            budget_usd=budget,
+            estimated_cost_usd=Decimal(str(estimate.cost_usd)) if estimate else None,
+        )
+    except jobs.JobInputError as exc:
+        for problems in exc.errors.values():
+            messages.error(request, " ".join(problems))
+        return redirect("processing:index", project.pk)
+    except jobs.JobConflict as exc:
+        messages.error(request, str(exc))
+        return redirect("processing:index", project.pk)
+    messages.success(request, f"{job.get_kind_display()} job started on {job.total} document(s).")
+    return redirect("processing:job", project.pk, job.pk)
+
+
+def _job_for_project(request: HttpRequest, project_id: int, job_id: int):
+    project = project_get_for_user(request.user, project_id)
+    job = get_object_or_404(
+        ProcessingJob.objects.select_related("schema_version"), pk=job_id, project=project
+    )
+    return project, job
+
+
+@require_GET
+def job_detail(request: HttpRequest, project_id: int, job_id: int) -> HttpResponse:
+    project, job = _job_for_project(request, project_id, job_id)
+    status = request.GET.get("status", "")
+    page = Paginator(job_items(job, status=status), 50).get_page(request.GET.get("page"))
+    context = project_context(project, step=4) | {
+        "job": job,
+        "eta": job_eta_seconds(job),
+        "counts": jobs.job_counts(job),
+        "page": page,
+        "status": status,
+        "item_statuses": JobDocument.Status.choices,
+        "logs": job_logs(job)[:100],
+        "active": job.status in ProcessingJob.ACTIVE,
+    }
+    template = "wizard/step4/job.html"
+    if request.htmx and request.htmx.target == "job-items":
+        template += "#job-items"
+    return render(request, template, context)
+
+
+@require_GET
+def job_progress(request: HttpRequest, project_id: int, job_id: int) -> HttpResponse:
+    """The polled fragment: counts, bar, ETA, cost, recent events."""
+    project, job = _job_for_project(request, project_id, job_id)
+    active = job.status in ProcessingJob.ACTIVE
+    context = {
+        "project": project,
+        "job": job,
+        "eta": job_eta_seconds(job),
+        "counts": jobs.job_counts(job),
+        "recent_logs": job_logs(job)[:8],
+        "active": active,
+    }
+    response = render(request, "wizard/step4/job.html#progress", context)
+    if not active and request.htmx:
+        # The run just ended under the user's eyes: reload once so the document list,
+        # the log and the results show the final state; polling stops with it.
+        response.status_code = STOP_POLLING
+        response["HX-Refresh"] = "true"
+    return response
+
+
+def _job_action(request: HttpRequest, project_id: int, job_id: int, action, done: str):
+    project, job = _job_for_project(request, project_id, job_id)
+    try:
+        action(job)
+    except jobs.JobInputError as exc:
+        for problems in exc.errors.values():
+            messages.error(request, " ".join(problems))
+    except jobs.JobConflict as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, done)
+    return redirect("processing:job", project.pk, job.pk)
+
+
+@require_POST
+def job_cancel(request: HttpRequest, project_id: int, job_id: int) -> HttpResponse:
+    return _job_action(
+        request, project_id, job_id,
+        lambda job: jobs.job_cancel(job=job, user=request.user),
+        "Cancelling: no new document will start.",
+    )
+
+
+@require_POST
+def job_retry(request: HttpRequest, project_id: int, job_id: int) -> HttpResponse:
+    return _job_action(
+        request, project_id, job_id,
+        lambda job: jobs.job_retry_failed(job=job, user=request.user),
+        "The failed documents are queued again.",
+    )
+
+
+@require_POST
+def job_resume(request: HttpRequest, project_id: int, job_id: int) -> HttpResponse:
+    def resume(job):
+        return jobs.job_resume(
+            job=job, budget_usd=_decimal(request.POST.get("budget_usd")), user=request.user
+        )
+
+    return _job_action(request, project_id, job_id, resume, "Resumed.")

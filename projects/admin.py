@@ -1,0 +1,53 @@
+"""Operators' view of projects and documents."""
+
+from django.contrib import admin
+from django.db.models import Count
+
+from projects.models import Document, Project
+
+
+@admin.register(Project)
+class ProjectAdmin(admin.ModelAdmin):
+    list_display = ["name", "owner", "model", "documents", "created_at", "updated_at"]
+    list_filter = ["created_at"]
+    search_fields = ["name", "description", "owner__username", "owner__email"]
+    list_select_related = ["owner"]
+    raw_id_fields = ["owner"]
+    date_hierarchy = "created_at"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(document_total=Count("documents"))
+
+    @admin.display(ordering="document_total", description="Documents")
+    def documents(self, project: Project) -> int:
+        return project.document_total
+
+
+@admin.register(Document)
+class DocumentAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "project",
+        "source_type",
+        "status",
+        "page_count",
+        "char_count",
+        "token_count",
+        "size_bytes",
+        "created_at",
+    ]
+    list_filter = ["status", "source_type", "created_at"]
+    search_fields = ["name", "sha256", "project__name", "error"]
+    list_select_related = ["project"]
+    raw_id_fields = ["project"]
+    readonly_fields = [
+        "sha256",
+        "size_bytes",
+        "char_count",
+        "token_count",
+        "page_count",
+        "created_at",
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("text")

@@ -1,0 +1,288 @@
+"""Step 1 REST API: projects and documents (paths and fields as in API.md)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import generics, serializers, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from extractor.api import PayloadTooLarge, UnsupportedFileType
+from projects import services
+from projects.models import Document, Project
+from projects.selectors import (
+    document_get_for_user,
+    document_queryset_for_user,
+    document_search,
+    project_get_for_user,
+    project_queryset_for_user,
+    project_step,
+)
+from projects.uploads import read_uploads, request_too_large
+
+
+class ProjectSerializer(serializers.ModelSerializer):
+    model = serializers.CharField(
+        source="model_name",
+        required=False,
+        allow_blank=True,
+        max_length=100,
+        help_text="LLM model; empty or absent uses the server default.",
+    )
+    step = serializers.SerializerMethodField(help_text="Where the workflow stands, 1-5.")
+    document_count = serializers.IntegerField(read_only=True, default=0)
+    variable_count = serializers.IntegerField(read_only=True, default=0)
+    current_schema_version = serializers.IntegerField(
+        source="current_version_number", read_only=True, allow_null=True, default=None
+    )
+
+    class Meta:
+        model = Project
+        fields = [
+            "id",
+            "name",
+            "description",
+            "instructions",
+            "model",
+            "step",
+            "document_count",
+            "variable_count",
+            "current_schema_version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+    def get_step(self, project: Project) -> int:
+        return project_step(project) if hasattr(project, "ready_document_count") else 1
+
+    def validate_name(self, value: str) -> str:
+        if not value.strip():
+            raise serializers.ValidationError("Give the project a name.")
+        return value.strip()
+
+    def _model_field(self, validated_data: dict) -> dict:
+        if "model_name" in validated_data:
+            validated_data["model"] = validated_data.pop("model_name").strip()
+        return validated_data
+
+    def create(self, validated_data: dict) -> Project:
+        return super().create(self._model_field(validated_data))
+
+    def update(self, instance: Project, validated_data: dict) -> Project:
+        return super().update(instance, self._model_field(validated_data))
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Document
+        fields = [
+            "id",
+            "name",
+            "source_type",
+            "size_bytes",
+            "sha256",
+            "char_count",
+            "token_count",
+            "page_count",
+            "status",
+            "error",
+            "metadata",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class DocumentDetailSerializer(DocumentSerializer):
+    class Meta(DocumentSerializer.Meta):
+        fields = [*DocumentSerializer.Meta.fields, "text", "page_offsets"]
+        read_only_fields = fields
+
+
+class PasteSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=255)
+    text = serializers.CharField(trim_whitespace=False)
+
+    def validate_text(self, value: str) -> str:
+        if not value.strip():
+            raise serializers.ValidationError("The text is empty.")
+        return value
+
+
+class UploadSerializer(serializers.Serializer):
+    files = serializers.ListField(child=serializers.FileField(), help_text="One or more files.")
+    text_column = serializers.CharField(
+        required=False, help_text="For CSV/XLSX: the column that holds the text."
+    )
+
+
+IngestReportSerializer = inline_serializer(
+    "IngestReport",
+    {
+        "created": DocumentSerializer(many=True),
+        "duplicates": serializers.ListField(
+            child=inline_serializer(
+                "Duplicate",
+                {"filename": serializers.CharField(), "existing_id": serializers.IntegerField()},
+            )
+        ),
+        "errors": serializers.ListField(
+            child=inline_serializer(
+                "IngestError",
+                {
+                    "filename": serializers.CharField(),
+                    "code": serializers.CharField(),
+                    "message": serializers.CharField(),
+                    "document_id": serializers.IntegerField(required=False),
+                },
+            )
+        ),
+    },
+)
+
+
+@extend_schema_view(
+    get=extend_schema(summary="List your projects"),
+    post=extend_schema(summary="Create a project"),
+)
+class ProjectListView(generics.ListCreateAPIView):
+    serializer_class = ProjectSerializer
+
+    def get_queryset(self):
+        return project_queryset_for_user(self.request.user)
+
+    def perform_create(self, serializer: ProjectSerializer) -> None:
+        serializer.save(owner=self.request.user)
+
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        self.perform_create(serializer)
+        project = project_get_for_user(request.user, serializer.instance.pk)
+        return Response(self.get_serializer(project).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    get=extend_schema(summary="A project"),
+    patch=extend_schema(summary="Rename or describe a project"),
+    delete=extend_schema(summary="Delete a project and everything in it"),
+)
+class ProjectDetailView(generics.RetrieveUpdateDestroyAPIView):
+    serializer_class = ProjectSerializer
+    http_method_names = ["get", "patch", "delete", "head", "options"]
+    lookup_url_kwarg = "project_id"
+
+    def get_queryset(self):
+        return project_queryset_for_user(self.request.user)
+
+    def update(self, request: Request, *args, **kwargs) -> Response:
+        kwargs["partial"] = True
+        super().update(request, *args, **kwargs)
+        project = project_get_for_user(request.user, self.kwargs["project_id"])
+        return Response(self.get_serializer(project).data)
+
+    def perform_destroy(self, instance: Project) -> None:
+        services.project_delete(project=instance)
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="List a project's documents (without their text)",
+        parameters=[
+            OpenApiParameter("status", enum=Document.Status.values),
+            OpenApiParameter("search", str, description="Matches names and text."),
+        ],
+    ),
+)
+class DocumentListView(generics.ListAPIView):
+    serializer_class = DocumentSerializer
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    def get_queryset(self):
+        project = project_get_for_user(self.request.user, self.kwargs["project_id"])
+        queryset = document_queryset_for_user(self.request.user).filter(project=project)
+        return document_search(
+            queryset,
+            search=self.request.query_params.get("search", "").strip(),
+            status=self.request.query_params.get("status", ""),
+        )
+
+    @extend_schema(
+        summary="Add documents: upload files (multipart) or send pasted text (JSON)",
+        request={
+            "multipart/form-data": UploadSerializer,
+            "application/json": PasteSerializer,
+        },
+        responses={
+            201: IngestReportSerializer,
+            400: OpenApiResponse(description="No file or empty text"),
+            413: OpenApiResponse(description="Upload larger than the limit"),
+            415: OpenApiResponse(description="Unsupported file type"),
+        },
+    )
+    def post(self, request: Request, project_id: int) -> Response:
+        project = project_get_for_user(request.user, project_id)
+        if request_too_large(request):
+            raise PayloadTooLarge(
+                f"The upload is larger than {settings.UPLOAD_MAX_REQUEST_BYTES // 1024**2} MB."
+            )
+        if request.content_type.startswith("application/json"):
+            paste = PasteSerializer(data=request.data)
+            paste.is_valid(raise_exception=True)
+            report = services.document_create_from_text(project=project, **paste.validated_data)
+        else:
+            report = self._ingest_files(request, project)
+        body = {
+            "created": DocumentSerializer(report.created, many=True).data,
+            "duplicates": report.duplicates,
+            "errors": report.errors,
+        }
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    def _ingest_files(self, request: Request, project: Project) -> services.IngestReport:
+        uploads = request.FILES.getlist("files")
+        if not uploads:
+            raise serializers.ValidationError({"files": ["Send one or more files as `files`."]})
+        report = services.documents_ingest(
+            project=project,
+            files=read_uploads(uploads),
+            text_column=request.data.get("text_column") or None,
+        )
+        _raise_if_all_rejected(report, len(uploads))
+        return report
+
+
+def _raise_if_all_rejected(report: services.IngestReport, file_count: int) -> None:
+    """A request whose every file was refused for size or type answers 413 or 415, as
+    API.md says; a batch with anything accepted answers 201 with per-file errors."""
+    if report.created or report.duplicates or not report.errors:
+        return
+    codes = {error["code"] for error in report.errors}
+    details = {"errors": report.errors}
+    if codes == {"file_too_large"}:
+        raise PayloadTooLarge(report.errors[0]["message"], details=details)
+    if codes == {"unsupported_file_type"}:
+        raise UnsupportedFileType(report.errors[0]["message"], details=details)
+
+
+@extend_schema_view(
+    get=extend_schema(summary="A document with its extracted text"),
+    delete=extend_schema(summary="Delete a document"),
+)
+class DocumentDetailView(generics.RetrieveDestroyAPIView):
+    serializer_class = DocumentDetailSerializer
+
+    def get_object(self) -> Document:
+        project = project_get_for_user(self.request.user, self.kwargs["project_id"])
+        return document_get_for_user(self.request.user, project, self.kwargs["document_id"])
+
+    def perform_destroy(self, instance: Document) -> None:
+        services.document_delete(document=instance)

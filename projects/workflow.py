@@ -1,0 +1,67 @@
+"""The five-step stepper shown on every project page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from projects.models import Project
+from projects.selectors import project_step
+
+STEP_TITLES = {1: "Documents", 2: "Variables", 3: "Review", 4: "Processing", 5: "Results"}
+STEP_URL_NAMES = {
+    1: "projects:documents",
+    2: "schemas:variables",
+    3: "schemas:review",
+    4: "processing:index",
+    5: "exports:results",
+}
+
+
+@dataclass(frozen=True)
+class Step:
+    number: int
+    title: str
+    url: str
+    state: str
+    done: bool
+    current: bool
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
+def workflow_steps(project: Project, *, active: int) -> list[Step]:
+    """Each step with a short line saying what it holds or what it waits for."""
+    step = project_step(project)
+    version = project.current_version_number
+    states = {
+        1: _plural(project.ready_document_count, "document") + " ready"
+        if project.ready_document_count
+        else "Upload documents",
+        2: _plural(project.variable_count, "variable")
+        if project.variable_count
+        else "Define variables",
+        3: f"Version {version} confirmed" if version else "Review and confirm",
+        4: "Full run done"
+        if project.finished_full_jobs
+        else ("Run a sample" if version else "Needs a confirmed schema"),
+        5: "Review and export" if project.finished_full_jobs else "After processing",
+    }
+    return [
+        Step(
+            number=number,
+            title=title,
+            url=reverse(STEP_URL_NAMES[number], args=[project.pk]),
+            state=states[number],
+            done=number < step or (number == 5 and step == 5),
+            current=number == active,
+        )
+        for number, title in STEP_TITLES.items()
+    ]
+
+
+def step_url(project: Project) -> str:
+    return reverse(STEP_URL_NAMES[project_step(project)], args=[project.pk])

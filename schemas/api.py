@@ -1,0 +1,372 @@
+"""Steps 2 and 3 REST API: variables, suggestions, the schema, versions, preview, estimate."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import generics, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from extractor.api import Conflict, ServiceUnavailable
+from extractor.llm.errors import LLMError
+from projects.models import Document
+from projects.selectors import project_get_for_user
+from schemas import variables as variable_service
+from schemas.calls import prompt_preview
+from schemas.estimate import estimate_run
+from schemas.models import SchemaVersion, Variable, VariableType
+from schemas.suggestions import MAX_SUGGESTIONS, suggest_variables
+from schemas.versions import NothingToConfirm, schema_confirm, schema_restore, schema_state
+
+
+class VariableSerializer(serializers.ModelSerializer):
+    type = serializers.ChoiceField(choices=VariableType.choices)
+    label = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    allowed_values = serializers.ListField(
+        child=serializers.CharField(allow_blank=True, trim_whitespace=False),
+        required=False,
+        help_text="Required, unique and non-empty for category and multi_category.",
+    )
+    required = serializers.BooleanField(required=False, default=False)
+
+    class Meta:
+        model = Variable
+        fields = [
+            "id",
+            "key",
+            "label",
+            "type",
+            "instructions",
+            "allowed_values",
+            "required",
+            "position",
+        ]
+        read_only_fields = ["id", "position"]
+        # Field rules live in schemas.variables; the serializer only shapes them.
+        extra_kwargs = {"key": {"validators": []}, "instructions": {"required": True}}
+
+    def validate(self, attrs: dict) -> dict:
+        project = self.context["project"]
+        try:
+            return variable_service.variable_clean(
+                project=project, data=attrs, instance=self.instance
+            )
+        except variable_service.VariableValidationError as exc:
+            raise serializers.ValidationError(exc.errors) from None
+
+    def create(self, validated_data: dict) -> Variable:
+        try:
+            return variable_service.variable_create(
+                project=self.context["project"], data=validated_data
+            )
+        except variable_service.VariableValidationError as exc:
+            raise serializers.ValidationError(exc.errors) from None
+
+    def update(self, instance: Variable, validated_data: dict) -> Variable:
+        return variable_service.variable_update(variable=instance, data=validated_data)
+
+
+class VersionSerializer(serializers.ModelSerializer):
+    prompt = serializers.SerializerMethodField()
+    created_by = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SchemaVersion
+        fields = [
+            "number",
+            "note",
+            "variables",
+            "instructions",
+            "prompt",
+            "json_schema",
+            "prompt_hash",
+            "created_at",
+            "created_by",
+        ]
+        read_only_fields = fields
+
+    def get_prompt(self, version: SchemaVersion) -> dict[str, str]:
+        return {"system": version.system_prompt, "user_template": version.user_template}
+
+    def get_created_by(self, version: SchemaVersion) -> str | None:
+        return version.created_by.get_username() if version.created_by else None
+
+
+class ProjectScopedMixin:
+    """Resolves the URL's project once, owner-scoped (another user's project: 404)."""
+
+    def get_project(self):
+        if not hasattr(self, "_project"):
+            self._project = project_get_for_user(self.request.user, self.kwargs["project_id"])
+        return self._project
+
+    def get_serializer_context(self) -> dict:
+        return {**super().get_serializer_context(), "project": self.get_project()}
+
+
+@extend_schema_view(
+    get=extend_schema(summary="The draft's variables, in order"),
+    post=extend_schema(summary="Add a variable"),
+)
+class VariableListView(ProjectScopedMixin, generics.ListCreateAPIView):
+    serializer_class = VariableSerializer
+
+    def get_queryset(self):
+        return Variable.objects.filter(project=self.get_project())
+
+
+@extend_schema_view(
+    get=extend_schema(summary="A variable"),
+    patch=extend_schema(summary="Edit a variable"),
+    delete=extend_schema(summary="Delete a variable"),
+)
+class VariableDetailView(ProjectScopedMixin, generics.RetrieveUpdateDestroyAPIView):
+    serializer_class = VariableSerializer
+    http_method_names = ["get", "patch", "delete", "head", "options"]
+    lookup_url_kwarg = "variable_id"
+
+    def get_queryset(self):
+        return Variable.objects.filter(project=self.get_project())
+
+    def perform_destroy(self, instance: Variable) -> None:
+        variable_service.variable_delete(variable=instance)
+
+
+class ReorderSerializer(serializers.Serializer):
+    order = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+
+
+class VariableReorderView(ProjectScopedMixin, generics.GenericAPIView):
+    serializer_class = VariableSerializer
+
+    @extend_schema(
+        summary="Reorder the variables",
+        request=ReorderSerializer,
+        responses=VariableSerializer(many=True),
+    )
+    def post(self, request: Request, project_id: int) -> Response:
+        body = ReorderSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            ordered = variable_service.variables_reorder(
+                project=self.get_project(), order=body.validated_data["order"]
+            )
+        except variable_service.VariableValidationError as exc:
+            raise serializers.ValidationError(exc.errors) from None
+        return Response(self.get_serializer(ordered, many=True).data)
+
+
+class SuggestSerializer(serializers.Serializer):
+    document_ids = serializers.ListField(child=serializers.IntegerField(), required=False)
+    max = serializers.IntegerField(
+        required=False, default=10, min_value=1, max_value=MAX_SUGGESTIONS
+    )
+
+
+class SuggestionSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    type = serializers.ChoiceField(choices=VariableType.choices)
+    instructions = serializers.CharField()
+    allowed_values = serializers.ListField(child=serializers.CharField())
+    required = serializers.BooleanField()
+
+
+class SuggestResponseSerializer(serializers.Serializer):
+    suggestions = SuggestionSerializer(many=True)
+
+
+class VariableSuggestView(ProjectScopedMixin, APIView):
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "suggest"
+
+    @extend_schema(
+        summary="Variables the model suggests (not saved)",
+        request=SuggestSerializer,
+        responses=SuggestResponseSerializer,
+    )
+    def post(self, request: Request, project_id: int) -> Response:
+        body = SuggestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        project = self.get_project()
+        ids = body.validated_data.get("document_ids")
+        if ids:
+            found = set(
+                Document.objects.filter(project=project, pk__in=ids).values_list("pk", flat=True)
+            )
+            if missing := sorted(set(ids) - found):
+                raise serializers.ValidationError(
+                    {"document_ids": [f"No such documents in this project: {missing}."]}
+                )
+        try:
+            suggestions = suggest_variables(
+                project=project, document_ids=ids, limit=body.validated_data["max"]
+            )
+        except LLMError as exc:
+            raise ServiceUnavailable(str(exc), code=exc.code) from None
+        return Response({"suggestions": suggestions})
+
+
+class SchemaSerializer(serializers.Serializer):
+    variables = VariableSerializer(many=True)
+    prompt = serializers.DictField(child=serializers.CharField())
+    json_schema = serializers.DictField()
+    prompt_hash = serializers.CharField()
+    current_version = serializers.IntegerField(allow_null=True)
+    dirty = serializers.BooleanField()
+
+
+class SchemaView(ProjectScopedMixin, APIView):
+    @extend_schema(summary="The draft schema as the model will see it", responses=SchemaSerializer)
+    def get(self, request: Request, project_id: int) -> Response:
+        project = self.get_project()
+        state = schema_state(project)
+        variables = Variable.objects.filter(project=project)
+        return Response(
+            {
+                "variables": VariableSerializer(variables, many=True).data,
+                "prompt": {
+                    "system": state.bundle.system,
+                    "user_template": state.bundle.user_template,
+                },
+                "json_schema": state.bundle.json_schema,
+                "prompt_hash": state.bundle.prompt_hash,
+                "current_version": state.current.number if state.current else None,
+                "dirty": state.dirty,
+            }
+        )
+
+
+class ConfirmSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+@extend_schema_view(get=extend_schema(summary="Every confirmed version, newest first"))
+class VersionListView(ProjectScopedMixin, generics.ListAPIView):
+    serializer_class = VersionSerializer
+
+    def get_queryset(self):
+        return SchemaVersion.objects.filter(project=self.get_project()).select_related("created_by")
+
+    @extend_schema(
+        summary="Confirm the draft as a new version",
+        request=ConfirmSerializer,
+        responses={201: VersionSerializer, 200: VersionSerializer},
+    )
+    def post(self, request: Request, project_id: int) -> Response:
+        body = ConfirmSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        project = self.get_project()
+        before = schema_state(project).current
+        try:
+            version = schema_confirm(
+                project=project, user=request.user, note=body.validated_data.get("note", "")
+            )
+        except NothingToConfirm as exc:
+            raise Conflict(str(exc), code="empty_schema") from None
+        unchanged = before is not None and before.pk == version.pk
+        return Response(
+            VersionSerializer(version).data,
+            status=status.HTTP_200_OK if unchanged else status.HTTP_201_CREATED,
+        )
+
+
+class VersionDetailView(ProjectScopedMixin, generics.RetrieveAPIView):
+    serializer_class = VersionSerializer
+    lookup_field = "number"
+
+    @extend_schema(summary="One confirmed version")
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return SchemaVersion.objects.filter(project=self.get_project())
+
+
+class VersionRestoreView(ProjectScopedMixin, APIView):
+    @extend_schema(
+        summary="Restore a version into the draft and make it current",
+        request=None,
+        responses=VersionSerializer,
+    )
+    def post(self, request: Request, project_id: int, number: int) -> Response:
+        project = self.get_project()
+        version = get_object_or_404(SchemaVersion, project=project, number=number)
+        schema_restore(project=project, version=version)
+        return Response(VersionSerializer(version).data)
+
+
+class PromptPreviewView(ProjectScopedMixin, APIView):
+    @extend_schema(
+        summary="The exact messages and response format sent for one document",
+        parameters=[OpenApiParameter("document", int, required=True)],
+        responses=serializers.DictField(),
+    )
+    def get(self, request: Request, project_id: int) -> Response:
+        project = self.get_project()
+        raw = request.query_params.get("document", "")
+        if not raw.isdigit():
+            raise serializers.ValidationError({"document": ["Give a document id: ?document=12."]})
+        document = get_object_or_404(Document, project=project, pk=int(raw))
+        if document.status != Document.Status.READY:
+            raise Conflict(
+                "This document could not be read, so there is nothing to preview.",
+                code="document_not_ready",
+            )
+        state = schema_state(project)
+        if not state.variables:
+            raise Conflict("Define at least one variable first.", code="empty_schema")
+        return Response(
+            prompt_preview(
+                project=project,
+                variables=state.variables,
+                instructions=project.instructions,
+                document=document,
+            )
+        )
+
+
+class EstimateQuerySerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["sample", "full"], default="sample")
+    sample_size = serializers.IntegerField(
+        required=False, min_value=1, max_value=10_000, default=None
+    )
+
+
+class EstimateSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    documents = serializers.IntegerField()
+    llm_calls = serializers.IntegerField()
+    input_tokens = serializers.IntegerField()
+    output_tokens = serializers.IntegerField()
+    cost_usd = serializers.FloatField()
+    model = serializers.CharField()
+    prompt_tokens_per_call = serializers.IntegerField()
+    basis = serializers.CharField()
+
+
+class EstimateView(ProjectScopedMixin, APIView):
+    @extend_schema(
+        summary="Calls, tokens and cost of a sample or full run of the draft",
+        parameters=[EstimateQuerySerializer],
+        responses=EstimateSerializer,
+    )
+    def get(self, request: Request, project_id: int) -> Response:
+        query = EstimateQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        project = self.get_project()
+        state = schema_state(project)
+        if not state.variables:
+            raise Conflict("Define at least one variable first.", code="empty_schema")
+        estimate = estimate_run(
+            project=project,
+            variables=state.variables,
+            instructions=project.instructions,
+            kind=query.validated_data["kind"],
+            sample_size=query.validated_data.get("sample_size") or settings.PROCESSING_SAMPLE_SIZE,
+        )
+        return Response(estimate.as_dict())

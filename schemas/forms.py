@@ -1,0 +1,62 @@
+"""The variable form of step 2; its rules live in ``schemas.variables``."""
+
+from __future__ import annotations
+
+from django import forms
+
+from projects.models import Project
+from schemas.models import CATEGORY_TYPES, Variable, VariableType
+from schemas.variables import VariableValidationError, variable_clean
+
+
+class VariableForm(forms.Form):
+    key = forms.CharField(
+        max_length=63,
+        help_text="Column name in the dataset: lowercase, digits, underscores (sample_size).",
+    )
+    label = forms.CharField(max_length=200, required=False, help_text="Readable name.")
+    type = forms.ChoiceField(choices=VariableType.choices)
+    instructions = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What to record and how: units, edge cases, what counts as absent.",
+    )
+    allowed_values = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="Allowed values",
+        help_text="One per line (category types only).",
+    )
+    required = forms.BooleanField(required=False, label="Every document must have a value")
+
+    def __init__(self, *args, project: Project, instance: Variable | None = None, **kwargs):
+        if instance is not None and "initial" not in kwargs:
+            kwargs["initial"] = {
+                "key": instance.key,
+                "label": instance.label,
+                "type": instance.type,
+                "instructions": instance.instructions,
+                "allowed_values": "\n".join(instance.allowed_values),
+                "required": instance.required,
+            }
+        super().__init__(*args, **kwargs)
+        self.project = project
+        self.instance = instance
+        suffix = f"-{instance.pk}" if instance else "-new"
+        self.auto_id = f"id_%s{suffix}"
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if self.errors:
+            return data
+        values = data.get("allowed_values", "")
+        # The page hides this field for other types; values left in it from an earlier
+        # choice of type are dropped rather than reported as an error.
+        data["allowed_values"] = values.splitlines() if data.get("type") in CATEGORY_TYPES else []
+        try:
+            self.cleaned_values = variable_clean(
+                project=self.project, data=data, instance=self.instance
+            )
+        except VariableValidationError as exc:
+            for field, messages in exc.errors.items():
+                self.add_error(None if field not in self.fields else field, messages)
+        return data

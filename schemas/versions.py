@@ -1,0 +1,141 @@
+"""Step 3: the draft as the model will see it, confirmed versions, history, restore."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from projects.models import Project
+from schemas.models import SchemaHead, SchemaVersion, Variable
+from schemas.prompts import PromptBundle, build_prompt, schema_diff
+
+
+class NothingToConfirm(Exception):
+    """The draft has no variables."""
+
+
+def variable_snapshot(variable: Variable) -> dict:
+    """A variable as stored in a version and passed to the prompt builder."""
+    return {
+        "key": variable.key,
+        "label": variable.label,
+        "type": variable.type,
+        "instructions": variable.instructions,
+        "allowed_values": list(variable.allowed_values),
+        "required": variable.required,
+    }
+
+
+def draft_variables(project: Project) -> list[dict]:
+    return [variable_snapshot(v) for v in Variable.objects.filter(project=project)]
+
+
+def draft_bundle(project: Project, variables: list[dict] | None = None) -> PromptBundle:
+    """The prompts and JSON Schema the current draft would produce."""
+    return build_prompt(
+        instructions=project.instructions,
+        variables=draft_variables(project) if variables is None else variables,
+        project_name=project.name,
+    )
+
+
+def current_version(project: Project) -> SchemaVersion | None:
+    head = SchemaHead.objects.filter(project=project).select_related("current_version").first()
+    return head.current_version if head else None
+
+
+@dataclass(frozen=True)
+class SchemaState:
+    """The draft next to the current version: what step 2, 3 and 4 all need to know."""
+
+    variables: list[dict]
+    bundle: PromptBundle
+    current: SchemaVersion | None
+
+    @property
+    def dirty(self) -> bool:
+        """The draft (or the project's instructions) changed since the current version."""
+        if self.current is None:
+            return bool(self.variables)
+        return self.bundle.prompt_hash != self.current.prompt_hash
+
+
+def schema_state(project: Project) -> SchemaState:
+    variables = draft_variables(project)
+    return SchemaState(
+        variables=variables,
+        bundle=draft_bundle(project, variables),
+        current=current_version(project),
+    )
+
+
+def schema_confirm(*, project: Project, user, note: str = "") -> SchemaVersion:
+    """Snapshot the draft as the next version and make it current.
+
+    Confirming an unchanged draft returns the current version instead of a duplicate.
+    """
+    with transaction.atomic():
+        # One confirmation at a time per project: version numbers never collide.
+        Project.objects.select_for_update().get(pk=project.pk)
+        state = schema_state(project)
+        if not state.variables:
+            raise NothingToConfirm("Add at least one variable before confirming.")
+        if state.current is not None and not state.dirty:
+            return state.current
+        last = SchemaVersion.objects.filter(project=project).aggregate(n=Max("number"))["n"]
+        version = SchemaVersion.objects.create(
+            project=project,
+            number=(last or 0) + 1,
+            note=note.strip(),
+            instructions=project.instructions,
+            variables=state.variables,
+            system_prompt=state.bundle.system,
+            user_template=state.bundle.user_template,
+            json_schema=state.bundle.json_schema,
+            prompt_hash=state.bundle.prompt_hash,
+            created_by=user if getattr(user, "is_authenticated", False) else None,
+        )
+        _set_current(project, version)
+    return version
+
+
+def schema_restore(*, project: Project, version: SchemaVersion) -> SchemaVersion:
+    """Replace the draft (variables and the project's instructions, both part of the
+    prompt) with ``version``'s and make it current again."""
+    with transaction.atomic():
+        Project.objects.select_for_update().get(pk=project.pk)
+        Project.objects.filter(pk=project.pk).update(instructions=version.instructions)
+        project.instructions = version.instructions
+        Variable.objects.filter(project=project).delete()
+        Variable.objects.bulk_create(
+            Variable(project=project, position=position, **fields)
+            for position, fields in enumerate(version.variables)
+        )
+        _set_current(project, version)
+    return version
+
+
+def _set_current(project: Project, version: SchemaVersion) -> None:
+    SchemaHead.objects.update_or_create(project=project, defaults={"current_version": version})
+    Project.objects.filter(pk=project.pk).update(updated_at=timezone.now())
+
+
+def version_history(project: Project) -> list[dict]:
+    """Every version, newest first, with what changed from the one before it."""
+    versions = list(SchemaVersion.objects.filter(project=project).order_by("number"))
+    current = current_version(project)
+    history = []
+    previous: list[dict] = []
+    for version in versions:
+        history.append(
+            {
+                "version": version,
+                "diff": schema_diff(previous, version.variables),
+                "is_current": current is not None and current.pk == version.pk,
+            }
+        )
+        previous = version.variables
+    return history[::-1]

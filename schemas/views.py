@@ -1,0 +1,275 @@
+"""Steps 2 and 3 wizard pages: the variable editor, suggestions, review and versions."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from extractor.llm.errors import LLMError
+from projects.models import Document
+from projects.selectors import project_get_for_user
+from projects.views import project_context
+from schemas import variables as variable_service
+from schemas.calls import document_calls
+from schemas.estimate import estimate_run
+from schemas.forms import VariableForm
+from schemas.models import CATEGORY_TYPES, SchemaVersion, Variable, VariableType
+from schemas.prompts import variable_instruction
+from schemas.suggestions import suggest_variables
+from schemas.versions import (
+    NothingToConfirm,
+    schema_confirm,
+    schema_restore,
+    schema_state,
+    version_history,
+)
+
+EDITOR = "wizard/step2/variables.html"
+
+
+def _variable_rows(project) -> list[dict]:
+    return [
+        {"variable": variable, "instruction": variable_instruction(_as_dict(variable))}
+        for variable in Variable.objects.filter(project=project)
+    ]
+
+
+def _as_dict(variable: Variable) -> dict:
+    return {
+        "key": variable.key,
+        "label": variable.label,
+        "type": variable.type,
+        "instructions": variable.instructions,
+        "allowed_values": variable.allowed_values,
+        "required": variable.required,
+    }
+
+
+def _editor_context(project, *, form: VariableForm | None = None) -> dict:
+    state = schema_state(project)
+    return project_context(project, step=2) | {
+        "rows": _variable_rows(project),
+        "form": form or VariableForm(project=project),
+        "state": state,
+        "category_types": sorted(CATEGORY_TYPES),
+        "type_hints": TYPE_HINTS,
+        "max_variables": variable_service.max_variables(),
+    }
+
+
+TYPE_HINTS = {
+    VariableType.TEXT: "A short free-text answer, quoted or paraphrased from the document.",
+    VariableType.INTEGER: "A whole number, without units or thousands separators.",
+    VariableType.NUMBER: "A number, decimals allowed, without units.",
+    VariableType.BOOLEAN: "Yes or no.",
+    VariableType.DATE: "A date as YYYY-MM-DD (or YYYY-MM, YYYY when only that is known).",
+    VariableType.CATEGORY: "Exactly one of the allowed values.",
+    VariableType.MULTI_CATEGORY: "Any number of the allowed values.",
+    VariableType.LIST: "A list of short texts (e.g. every country named).",
+}
+
+
+def _editor(request: HttpRequest, project, *, form=None, status: int = 200) -> HttpResponse:
+    project = project_get_for_user(request.user, project.pk)  # fresh counts for the stepper
+    template = EDITOR + "#editor" if request.htmx else EDITOR
+    return render(request, template, _editor_context(project, form=form), status=status)
+
+
+@require_GET
+def variables(request: HttpRequest, project_id: int) -> HttpResponse:
+    project = project_get_for_user(request.user, project_id)
+    return render(request, EDITOR, _editor_context(project))
+
+
+@require_POST
+def variable_add(request: HttpRequest, project_id: int) -> HttpResponse:
+    project = project_get_for_user(request.user, project_id)
+    form = VariableForm(request.POST, project=project)
+    if form.is_valid():
+        try:
+            variable = variable_service.variable_create(project=project, data=form.cleaned_values)
+        except variable_service.VariableValidationError as exc:
+            form.add_error(None, list(exc.errors.values())[0])
+        else:
+            messages.success(request, f"Variable “{variable.key}” added.")
+            return _editor(request, project)
+    return _editor(request, project, form=form, status=400)
+
+
+@require_http_methods(["GET", "POST"])
+def variable_edit(request: HttpRequest, project_id: int, variable_id: int) -> HttpResponse:
+    project = project_get_for_user(request.user, project_id)
+    variable = get_object_or_404(Variable, project=project, pk=variable_id)
+    form = VariableForm(request.POST or None, project=project, instance=variable)
+    if request.method == "POST" and form.is_valid():
+        variable_service.variable_update(variable=variable, data=form.cleaned_values)
+        messages.success(request, f"Variable “{variable.key}” saved.")
+        return _editor(request, project)
+    status = 400 if request.method == "POST" else 200
+    context = project_context(project, step=2) | {
+        "edit_form": form,
+        "variable": variable,
+        "category_types": sorted(CATEGORY_TYPES),
+        "type_hints": TYPE_HINTS,
+    }
+    template = "wizard/step2/variable_edit.html"
+    if request.htmx:
+        template += "#edit-form"
+    return render(request, template, context, status=status)
+
+
+@require_POST
+def variable_delete(request: HttpRequest, project_id: int, variable_id: int) -> HttpResponse:
+    project = project_get_for_user(request.user, project_id)
+    variable = get_object_or_404(Variable, project=project, pk=variable_id)
+    key = variable.key
+    variable_service.variable_delete(variable=variable)
+    messages.success(request, f"Variable “{key}” deleted.")
+    return _editor(request, project) if request.htmx else redirect("schemas:variables", project.pk)
+
+
+@require_POST
+def variable_move(request: HttpRequest, project_id: int, variable_id: int) -> HttpResponse:
+    project = project_get_for_user(request.user, project_id)
+    variable = get_object_or_404(Variable, project=project, pk=variable_id)
+    offset = -1 if request.POST.get("direction") == "up" else 1
+    variable_service.variable_move(variable=variable, offset=offset)
+    return _editor(request, project) if request.htmx else redirect("schemas:variables", project.pk)
+
+
+@require_POST
+def suggest(request: HttpRequest, project_id: int) -> HttpResponse:
+    """Ask the model for variables; the answer is shown for review, never saved."""
+    project = project_get_for_user(request.user, project_id)
+    context = project_context(project, step=2)
+    status = 200
+    try:
+        context["suggestions"] = suggest_variables(project=project, limit=10)
+    except LLMError as exc:
+        context["suggest_error"] = str(exc)
+        status = 503 if not exc.permanent else 400
+    context["type_choices"] = VariableType.choices
+    template = "wizard/step2/suggestions.html"
+    if request.htmx:
+        template += "#suggestions"
+    return render(request, template, context, status=status)
+
+
+@require_POST
+def suggestions_add(request: HttpRequest, project_id: int) -> HttpResponse:
+    """Add the ticked suggestions, as the user edited them; report the ones refused."""
+    project = project_get_for_user(request.user, project_id)
+    added, refused = [], []
+    for index in request.POST.getlist("pick"):
+        prefix = f"s{index}-"
+        data = {
+            "key": request.POST.get(prefix + "key", ""),
+            "label": request.POST.get(prefix + "label", ""),
+            "type": request.POST.get(prefix + "type", ""),
+            "instructions": request.POST.get(prefix + "instructions", ""),
+            "allowed_values": request.POST.get(prefix + "allowed_values", "").splitlines(),
+            "required": request.POST.get(prefix + "required") == "on",
+        }
+        if data["type"] not in CATEGORY_TYPES:
+            data["allowed_values"] = []
+        try:
+            added.append(variable_service.variable_create(project=project, data=data).key)
+        except variable_service.VariableValidationError as exc:
+            refused.append(f"{data['key'] or 'unnamed'}: {exc}")
+    if added:
+        messages.success(request, f"Added {len(added)} variable(s): {', '.join(added)}.")
+    for problem in refused:
+        messages.error(request, f"Not added — {problem}")
+    if not added and not refused:
+        messages.warning(request, "Tick the suggestions you want to add.")
+    return _editor(request, project) if request.htmx else redirect("schemas:variables", project.pk)
+
+
+# --- Step 3 ---------------------------------------------------------------------------
+
+
+def _preview_document(project, document_id: str | None) -> Document | None:
+    documents = Document.objects.filter(project=project, status=Document.Status.READY)
+    if document_id and document_id.isdigit():
+        chosen = documents.filter(pk=int(document_id)).first()
+        if chosen:
+            return chosen
+    return documents.order_by("id").first()
+
+
+@require_GET
+def review(request: HttpRequest, project_id: int) -> HttpResponse:
+    project = project_get_for_user(request.user, project_id)
+    state = schema_state(project)
+    document = _preview_document(project, request.GET.get("document"))
+    calls = []
+    estimates = {}
+    if state.variables:
+        if document is not None:
+            calls = document_calls(
+                project=project,
+                variables=state.variables,
+                instructions=project.instructions,
+                document=document,
+            )
+        for kind in ("sample", "full"):
+            estimates[kind] = estimate_run(
+                project=project,
+                variables=state.variables,
+                instructions=project.instructions,
+                kind=kind,
+            )
+    context = project_context(project, step=3) | {
+        "state": state,
+        "codebook": [
+            {"variable": variable, "instruction": variable_instruction(variable)}
+            for variable in state.variables
+        ],
+        "document": document,
+        "documents": Document.objects.filter(project=project, status=Document.Status.READY)
+        .order_by("id")
+        .only("id", "name")[:200],
+        "calls": calls,
+        "json_schema": json.dumps(state.bundle.json_schema, indent=2, ensure_ascii=False),
+        "estimates": estimates,
+        "history": version_history(project),
+    }
+    template = "wizard/step3/review.html"
+    if request.htmx and request.htmx.target == "prompt-preview":
+        template += "#prompt-preview"
+    return render(request, template, context)
+
+
+@require_POST
+def confirm(request: HttpRequest, project_id: int) -> HttpResponse:
+    project = project_get_for_user(request.user, project_id)
+    previous = schema_state(project).current
+    try:
+        version = schema_confirm(
+            project=project, user=request.user, note=request.POST.get("note", "")[:2000]
+        )
+    except NothingToConfirm as exc:
+        messages.error(request, str(exc))
+        return redirect("schemas:variables", project.pk)
+    if previous is not None and previous.pk == version.pk:
+        messages.info(request, f"Nothing changed since version {version.number}.")
+    else:
+        messages.success(
+            request, f"Version {version.number} confirmed. Run a sample to check the answers."
+        )
+    return redirect("processing:index", project.pk)
+
+
+@require_POST
+def restore(request: HttpRequest, project_id: int, number: int) -> HttpResponse:
+    project = project_get_for_user(request.user, project_id)
+    version = get_object_or_404(SchemaVersion, project=project, number=number)
+    schema_restore(project=project, version=version)
+    messages.success(
+        request, f"Version {number} restored: the draft now holds its variables and it is current."
+    )
+    return redirect("schemas:review", project.pk)
