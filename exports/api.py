@@ -11,8 +11,8 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from exports.models import Export
 from exports.downloads import download_response
+from exports.models import Export
 from exports.results import (
     FLAGGED,
     ResultFilters,
@@ -78,7 +78,9 @@ class ResultsView(APIView):
                     "name": row.document.name,
                     "metadata": row.document.metadata,
                 },
-                "values": {key: cell_payload(cell) for key, cell in zip(keys, row.cells, strict=True)},
+                "values": {
+                    key: cell_payload(cell) for key, cell in zip(keys, row.cells, strict=True)
+                },
             }
             for row in rows
         ]
@@ -108,9 +110,24 @@ class ExtractionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Extraction
         fields = [
-            "id", "document", "schema_version", "variable_key", "value", "status", "message",
-            "evidence", "evidence_start", "evidence_end", "confidence", "raw", "model",
-            "human_value", "corrected", "verified", "final_value", "reviewed_at",
+            "id",
+            "document",
+            "schema_version",
+            "variable_key",
+            "value",
+            "status",
+            "message",
+            "evidence",
+            "evidence_start",
+            "evidence_end",
+            "confidence",
+            "raw",
+            "model",
+            "human_value",
+            "corrected",
+            "verified",
+            "final_value",
+            "reviewed_at",
         ]
         read_only_fields = fields
 
@@ -144,7 +161,7 @@ class ExtractionDetailView(APIView):
             extraction_review(
                 extraction=extraction,
                 user=request.user,
-                human_value=data["human_value"] if "human_value" in data else UNSET,
+                human_value=data.get("human_value", UNSET),
                 verified=data.get("verified"),
                 corrected=data.get("corrected"),
             )
@@ -189,8 +206,19 @@ class ExportSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Export
-        fields = ["id", "format", "status", "schema_version", "row_count", "size_bytes",
-                  "include_evidence", "error", "download_url", "created_at", "finished_at"]
+        fields = [
+            "id",
+            "format",
+            "status",
+            "schema_version",
+            "row_count",
+            "size_bytes",
+            "include_evidence",
+            "error",
+            "download_url",
+            "created_at",
+            "finished_at",
+        ]
         read_only_fields = fields
 
     def get_download_url(self, export: Export) -> str | None:
@@ -208,8 +236,9 @@ class ExportCreateSerializer(serializers.Serializer):
     format = serializers.ChoiceField(choices=Export.Format.choices)
     schema_version = serializers.IntegerField(required=False, min_value=1)
     include_evidence = serializers.BooleanField(required=False, default=False)
-    bom = serializers.BooleanField(required=False, default=False,
-                                   help_text="CSV only: start with a UTF-8 BOM for Excel.")
+    bom = serializers.BooleanField(
+        required=False, default=False, help_text="CSV only: start with a UTF-8 BOM for Excel."
+    )
 
 
 @extend_schema_view(get=extend_schema(summary="The project's exports, newest first"))

@@ -11,9 +11,7 @@ urlpatterns = [
         api.ExtractionDetailView.as_view(),
         name="api-extraction",
     ),
-    path(
-        "projects/<int:project_id>/agreement/", api.AgreementView.as_view(), name="api-agreement"
-    ),
+    path("projects/<int:project_id>/agreement/", api.AgreementView.as_view(), name="api-agreement"),
     path("projects/<int:project_id>/exports/", api.ExportListView.as_view(), name="api-exports"),
     path("exports/<int:export_id>/", api.ExportDetailView.as_view(), name="api-export"),
     path(

@@ -91,9 +91,7 @@ def result_documents(
         matching_values = _extractions(version).filter(
             Q(evidence__icontains=filters.search) | Q(message__icontains=filters.search)
         )
-        documents = documents.filter(
-            Q(name__icontains=filters.search) | Exists(matching_values)
-        )
+        documents = documents.filter(Q(name__icontains=filters.search) | Exists(matching_values))
     return _sorted(documents, version, filters.sort, keys)
 
 
@@ -177,7 +175,10 @@ def project_agreement(version: SchemaVersion) -> list[dict]:
     rows = extractions.values("variable_key", "value", "human_value", "verified", "corrected")
     by_key = {variable["key"]: variable for variable in version.variables}
     return [
-        {**row, "label": by_key[row["key"]].get("label", row["key"]),
-         "type": by_key[row["key"]]["type"]}
+        {
+            **row,
+            "label": by_key[row["key"]].get("label", row["key"]),
+            "type": by_key[row["key"]]["type"],
+        }
         for row in agreement_summary(variables=version.variables, extractions=rows)
     ]

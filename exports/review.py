@@ -88,8 +88,14 @@ def extraction_review(
     with transaction.atomic():
         extraction.save(
             update_fields=[
-                "human_value", "corrected", "verified", "reviewed_by", "reviewed_at",
-                "sort_number", "sort_text", "updated_at",
+                "human_value",
+                "corrected",
+                "verified",
+                "reviewed_by",
+                "reviewed_at",
+                "sort_number",
+                "sort_text",
+                "updated_at",
             ]
         )
         ProcessingLog.objects.create(
@@ -100,8 +106,12 @@ def extraction_review(
             level=ProcessingLog.Level.INFO,
             event="value_reviewed",
             message=_describe(extraction, before, after),
-            data={"extraction": extraction.pk, "before": before, "after": after,
-                  "model_value": extraction.value},
+            data={
+                "extraction": extraction.pk,
+                "before": before,
+                "after": after,
+                "model_value": extraction.value,
+            },
         )
     return extraction
 

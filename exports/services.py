@@ -65,8 +65,15 @@ def _rows(version: SchemaVersion, columns) -> Iterator[list]:
         values: dict[int, dict[str, dict]] = {pk: {} for pk in chunk}
         for extraction in (
             Extraction.objects.filter(schema_version=version, document_id__in=chunk)
-            .only("document_id", "variable_key", "value", "human_value", "corrected",
-                  "evidence", "status")
+            .only(
+                "document_id",
+                "variable_key",
+                "value",
+                "human_value",
+                "corrected",
+                "evidence",
+                "status",
+            )
             .iterator(CHUNK * 10)
         ):
             values[extraction.document_id][extraction.variable_key] = {
@@ -100,9 +107,10 @@ def export_metadata(version: SchemaVersion) -> dict:
         corrected=Count("id", filter=Q(corrected=True)),
         verified=Count("id", filter=Q(verified=True)),
     )
-    simulated = jobs.filter(simulated=True).exists() or LLMCall.objects.filter(
-        job_id__in=jobs.values("id"), simulated=True
-    ).exists()
+    simulated = (
+        jobs.filter(simulated=True).exists()
+        or LLMCall.objects.filter(job_id__in=jobs.values("id"), simulated=True).exists()
+    )
     return {
         "project": project.name,
         "project_id": project.pk,
@@ -152,7 +160,9 @@ WRITERS = {
 def export_filename(export: Export) -> str:
     project = "".join(c if c.isalnum() else "-" for c in export.project.name.lower())[:40]
     stamp = export.created_at.strftime("%Y%m%d-%H%M%S")
-    return f"{project.strip('-') or 'project'}-v{export.schema_version.number}-{stamp}.{export.format}"
+    return (
+        f"{project.strip('-') or 'project'}-v{export.schema_version.number}-{stamp}.{export.format}"
+    )
 
 
 def export_build(export: Export) -> Export:
@@ -165,6 +175,7 @@ def export_build(export: Export) -> Export:
     try:
         version = SchemaVersion.objects.select_related("project").get(pk=export.schema_version_id)
         table = export_table(version, include_evidence=bool(export.options.get("include_evidence")))
+        export.options = {**export.options, "simulated": table.metadata["simulated"]}
         with tempfile.TemporaryFile(dir=settings.DATA_DIR) as handle:
             rows = WRITERS[export.format](table, handle, export.options)
             handle.seek(0)
@@ -178,7 +189,17 @@ def export_build(export: Export) -> Export:
         export.status = Export.Status.FAILED
         export.error = f"The export could not be written: {type(exc).__name__}: {exc}"
     export.finished_at = timezone.now()
-    export.save(update_fields=["status", "file", "row_count", "size_bytes", "error", "finished_at"])
+    export.save(
+        update_fields=[
+            "status",
+            "file",
+            "options",
+            "row_count",
+            "size_bytes",
+            "error",
+            "finished_at",
+        ]
+    )
     return export
 
 
@@ -213,4 +234,3 @@ def export_create(
     export_id = export.pk
     transaction.on_commit(lambda: build_export.delay(export_id))
     return export
-

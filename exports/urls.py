@@ -8,7 +8,9 @@ app_name = "exports"
 
 urlpatterns = [
     path("<int:project_id>/results/", views.results, name="results"),
-    path("<int:project_id>/results/agreement/", views.agreement_fragment, name="agreement_fragment"),
+    path(
+        "<int:project_id>/results/agreement/", views.agreement_fragment, name="agreement_fragment"
+    ),
     path("<int:project_id>/results/values/<int:extraction_id>/", views.cell, name="cell"),
     path(
         "<int:project_id>/results/values/<int:extraction_id>/review/",

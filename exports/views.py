@@ -8,8 +8,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from exports.models import Export
 from exports.downloads import download_response
+from exports.models import Export
 from exports.results import (
     FLAGGED,
     ResultFilters,
@@ -18,7 +18,7 @@ from exports.results import (
     version_for,
 )
 from exports.review import ReviewError, extraction_review, variable_of
-from exports.services import ExportError, export_create, export_filename
+from exports.services import ExportError, export_create
 from processing.models import Extraction
 from projects.selectors import project_get_for_user
 from projects.views import project_context
@@ -35,13 +35,20 @@ def results(request: HttpRequest, project_id: int) -> HttpResponse:
         "version": version,
         "versions": project.schema_versions.all(),
         "filters": ResultFilters.from_query(request.GET),
-        "statuses": [(FLAGGED, "Flagged, not reviewed"), ("reviewed", "Reviewed"),
-                     ("unverified", "Not reviewed"), *Extraction.Status.choices],
+        "statuses": [
+            (FLAGGED, "Flagged, not reviewed"),
+            ("reviewed", "Reviewed"),
+            ("unverified", "Not reviewed"),
+            *Extraction.Status.choices,
+        ],
         "embed": request.GET.get("embed") == "1",
     }
     if version is not None:
         page, rows = results_page(
-            project, version, context["filters"], page_number=request.GET.get("page"),
+            project,
+            version,
+            context["filters"],
+            page_number=request.GET.get("page"),
             page_size=_page_size(request.GET.get("page_size")),
         )
         context |= {
@@ -75,9 +82,14 @@ def _evidence_view(extraction: Extraction) -> dict:
     text = extraction.document.text
     start, end = extraction.evidence_start, extraction.evidence_end
     if start is None or end is None or not (0 <= start <= end <= len(text)):
-        return {"found": False, "before": text[: EVIDENCE_CONTEXT_CHARS * 2], "match": "",
-                "after": "", "clipped_start": False,
-                "clipped_end": len(text) > EVIDENCE_CONTEXT_CHARS * 2}
+        return {
+            "found": False,
+            "before": text[: EVIDENCE_CONTEXT_CHARS * 2],
+            "match": "",
+            "after": "",
+            "clipped_start": False,
+            "clipped_end": len(text) > EVIDENCE_CONTEXT_CHARS * 2,
+        }
     window_start = max(start - EVIDENCE_CONTEXT_CHARS, 0)
     window_end = min(end + EVIDENCE_CONTEXT_CHARS, len(text))
     return {
@@ -100,7 +112,8 @@ def _cell_context(project, extraction: Extraction, *, error: str = "") -> dict:
         "evidence_view": _evidence_view(extraction),
         "is_category": variable["type"] in CATEGORY_TYPES,
         "current_list": current if isinstance(current, list) else [],
-        "current_lines": "\n".join(str(item) for item in current) if isinstance(current, list)
+        "current_lines": "\n".join(str(item) for item in current)
+        if isinstance(current, list)
         else ("" if current is None else str(current)),
         "error": error,
     }
@@ -156,8 +169,9 @@ def cell_review(request: HttpRequest, project_id: int, extraction_id: int) -> Ht
     extraction.refresh_from_db()
     if request.htmx:
         context = _cell_context(project, extraction, error=error) | {"saved": done}
-        response = render(request, "wizard/step5/cell.html#cell-detail", context,
-                          status=400 if error else 200)
+        response = render(
+            request, "wizard/step5/cell.html#cell-detail", context, status=400 if error else 200
+        )
         response["HX-Trigger"] = "results-changed"
         return response
     if error:
@@ -171,8 +185,11 @@ def cell_review(request: HttpRequest, project_id: int, extraction_id: int) -> Ht
 def agreement_fragment(request: HttpRequest, project_id: int) -> HttpResponse:
     project = project_get_for_user(request.user, project_id)
     version = version_for(project, request.GET.get("schema_version"))
-    context = {"project": project, "version": version,
-               "agreement": project_agreement(version) if version else []}
+    context = {
+        "project": project,
+        "version": version,
+        "agreement": project_agreement(version) if version else [],
+    }
     return render(request, "wizard/step5/results.html#agreement", context)
 
 
@@ -197,8 +214,9 @@ def export_start(request: HttpRequest, project_id: int) -> HttpResponse:
         messages.error(request, str(exc))
         return redirect("exports:results", project.pk)
     if export.status == Export.Status.COMPLETED:
-        messages.success(request, f"{export.get_format_display()} export ready: "
-                         f"{export.row_count} rows.")
+        messages.success(
+            request, f"{export.get_format_display()} export ready: {export.row_count} rows."
+        )
     elif export.status == Export.Status.FAILED:
         messages.error(request, export.error)
     else:

@@ -23,6 +23,7 @@ def _schedule(sender: Celery, **kwargs) -> None:
     from django.conf import settings
 
     sender.add_periodic_task(
-        settings.SWEEP_INTERVAL_SECONDS, sender.signature("processing.tasks.sweep_jobs"),
+        settings.SWEEP_INTERVAL_SECONDS,
+        sender.signature("processing.tasks.sweep_jobs"),
         name="sweep processing jobs",
     )

@@ -242,6 +242,8 @@ EXTRACTOR_MODEL = env_str("EXTRACTOR_MODEL", "gpt-4o-mini")
 # and export then says that the values are simulated.
 LLM_SIMULATED = env_bool("LLM_SIMULATED", False)
 LLM_STRUCTURED_OUTPUT = env_str("LLM_STRUCTURED_OUTPUT", "json_schema")  # or json_object
+if LLM_STRUCTURED_OUTPUT not in ("json_schema", "json_object"):
+    raise ImproperlyConfigured("LLM_STRUCTURED_OUTPUT must be json_schema or json_object")
 LLM_REQUESTS_PER_MINUTE = env_int("LLM_REQUESTS_PER_MINUTE", 0)
 LLM_TOKENS_PER_MINUTE = env_int("LLM_TOKENS_PER_MINUTE", 0)
 LLM_MAX_CONCURRENCY = env_int("LLM_MAX_CONCURRENCY", 0)
@@ -257,6 +259,10 @@ LLM_RATE_SMOOTH = env_bool("LLM_RATE_SMOOTH", True)
 # Name of the output limit in requests: auto = max_completion_tokens for OpenAI,
 # max_tokens for other servers (Ollama, vLLM, llama.cpp know it best).
 LLM_MAX_TOKENS_PARAM = env_str("LLM_MAX_TOKENS_PARAM", "auto")
+if LLM_MAX_TOKENS_PARAM not in ("auto", "max_completion_tokens", "max_tokens"):
+    raise ImproperlyConfigured(
+        "LLM_MAX_TOKENS_PARAM must be auto, max_completion_tokens or max_tokens"
+    )
 LLM_MAX_ATTEMPTS = env_int("LLM_MAX_ATTEMPTS", 6, minimum=1)
 LLM_REQUEST_TIMEOUT = env_float("LLM_REQUEST_TIMEOUT", 120.0, minimum=1.0)
 LLM_TOTAL_TIMEOUT = env_float("LLM_TOTAL_TIMEOUT", 600.0, minimum=1.0)

@@ -10,6 +10,9 @@ import os
 import tempfile
 
 os.environ.setdefault("DATA_DIR", tempfile.mkdtemp(prefix="extractor-test-"))
+# A file, not memory, when the suite runs on SQLite: worker processes started by the
+# integration tests must see the rows the tests commit.
+os.environ.setdefault("TEST_SQLITE_NAME", os.path.join(os.environ["DATA_DIR"], "test.sqlite3"))
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789")
 os.environ.setdefault("STATIC_MANIFEST", "0")
 os.environ.setdefault("LLM_BACKOFF_BASE", "0.05")

@@ -22,8 +22,18 @@ class JobDocumentInline(admin.TabularInline):
 
 @admin.register(ProcessingJob)
 class ProcessingJobAdmin(admin.ModelAdmin):
-    list_display = ["id", "project", "kind", "status", "processed", "total", "failed",
-                    "cost_usd", "model", "created_at"]
+    list_display = [
+        "id",
+        "project",
+        "kind",
+        "status",
+        "processed",
+        "total",
+        "failed",
+        "cost_usd",
+        "model",
+        "created_at",
+    ]
     list_filter = ["status", "kind", "model", "simulated", "created_at"]
     search_fields = ["project__name", "error", "id"]
     list_select_related = ["project"]
@@ -70,8 +80,16 @@ class JobDocumentAdmin(admin.ModelAdmin):
 
 @admin.register(Extraction)
 class ExtractionAdmin(admin.ModelAdmin):
-    list_display = ["id", "document", "variable_key", "status", "corrected", "verified",
-                    "model", "updated_at"]
+    list_display = [
+        "id",
+        "document",
+        "variable_key",
+        "status",
+        "corrected",
+        "verified",
+        "model",
+        "updated_at",
+    ]
     list_filter = ["status", "corrected", "verified", "model"]
     search_fields = ["variable_key", "document__name", "evidence"]
     raw_id_fields = ["document", "schema_version", "job", "reviewed_by"]

@@ -38,11 +38,32 @@ class JobSerializer(serializers.ModelSerializer):
     class Meta:
         model = ProcessingJob
         fields = [
-            "id", "project", "kind", "status", "schema_version", "model", "total",
-            "processed", "succeeded", "failed", "progress", "llm_calls", "input_tokens",
-            "cached_tokens", "output_tokens", "cost_usd", "estimated_cost_usd", "budget_usd",
-            "eta_seconds", "error", "simulated", "sample_size", "seed", "created_at",
-            "started_at", "finished_at",
+            "id",
+            "project",
+            "kind",
+            "status",
+            "schema_version",
+            "model",
+            "total",
+            "processed",
+            "succeeded",
+            "failed",
+            "progress",
+            "llm_calls",
+            "input_tokens",
+            "cached_tokens",
+            "output_tokens",
+            "cost_usd",
+            "estimated_cost_usd",
+            "budget_usd",
+            "eta_seconds",
+            "error",
+            "simulated",
+            "sample_size",
+            "seed",
+            "created_at",
+            "started_at",
+            "finished_at",
         ]
         read_only_fields = fields
 
@@ -66,8 +87,15 @@ class JobItemSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = JobDocument
-        fields = ["document", "status", "attempts", "error", "llm_calls", "started_at",
-                  "finished_at"]
+        fields = [
+            "document",
+            "status",
+            "attempts",
+            "error",
+            "llm_calls",
+            "started_at",
+            "finished_at",
+        ]
 
     def get_document(self, item: JobDocument) -> dict:
         return {"id": item.document_id, "name": item.document.name}
@@ -179,8 +207,9 @@ class JobCancelView(JobActionView):
 
 
 class JobRetryFailedView(JobActionView):
-    @extend_schema(summary="Queue the failed documents again", request=None,
-                   responses=JobSerializer)
+    @extend_schema(
+        summary="Queue the failed documents again", request=None, responses=JobSerializer
+    )
     def post(self, request: Request, job_id: int) -> Response:
         return super().post(request, job_id)
 
@@ -195,8 +224,11 @@ class ResumeSerializer(serializers.Serializer):
 
 
 class JobResumeView(JobActionView):
-    @extend_schema(summary="Resume a job paused by its budget", request=ResumeSerializer,
-                   responses=JobSerializer)
+    @extend_schema(
+        summary="Resume a job paused by its budget",
+        request=ResumeSerializer,
+        responses=JobSerializer,
+    )
     def post(self, request: Request, job_id: int) -> Response:
         return super().post(request, job_id)
 

@@ -158,9 +158,7 @@ def _call_variables(
                 )
             )
         return values
-    return validate_answer(
-        variables=variables, answer=result.data, text=document.text, index=index
-    )
+    return validate_answer(variables=variables, answer=result.data, text=document.text, index=index)
 
 
 def document_extract(

@@ -82,4 +82,3 @@ def job_estimate(
         cost_usd=float(cost.quantize(Decimal("0.000001"))),
         basis=f"token counts corrected by {sampled} sampled document(s)",
     )
-

@@ -29,9 +29,22 @@ def job_eta_seconds(job: ProcessingJob) -> int | None:
 
 
 def job_items(job: ProcessingJob, *, status: str = "") -> QuerySet[JobDocument]:
-    items = JobDocument.objects.filter(job=job).select_related("document").only(
-        "id", "status", "attempts", "error", "llm_calls", "cost_usd", "started_at",
-        "finished_at", "document__id", "document__name", "document__project_id",
+    items = (
+        JobDocument.objects.filter(job=job)
+        .select_related("document")
+        .only(
+            "id",
+            "status",
+            "attempts",
+            "error",
+            "llm_calls",
+            "cost_usd",
+            "started_at",
+            "finished_at",
+            "document__id",
+            "document__name",
+            "document__project_id",
+        )
     )
     if status in JobDocument.Status.values:
         items = items.filter(status=status)
@@ -39,9 +52,19 @@ def job_items(job: ProcessingJob, *, status: str = "") -> QuerySet[JobDocument]:
 
 
 def job_logs(job: ProcessingJob, *, level: str = "") -> QuerySet[ProcessingLog]:
-    logs = ProcessingLog.objects.filter(job=job).select_related("document").only(
-        "id", "created_at", "level", "event", "message", "data", "document__id",
-        "document__name",
+    logs = (
+        ProcessingLog.objects.filter(job=job)
+        .select_related("document")
+        .only(
+            "id",
+            "created_at",
+            "level",
+            "event",
+            "message",
+            "data",
+            "document__id",
+            "document__name",
+        )
     )
     if level in ProcessingLog.Level.values:
         logs = logs.filter(level=level)

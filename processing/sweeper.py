@@ -30,9 +30,7 @@ def _requeue(items, reason: str) -> int:
         target = ItemStatus.FAILED if exhausted else ItemStatus.PENDING
         if item.job.status == Status.CANCELLING:
             target = ItemStatus.CANCELLED
-        error = (
-            f"Gave up after {item.attempts} attempts: {reason}" if exhausted else item.error
-        )
+        error = f"Gave up after {item.attempts} attempts: {reason}" if exhausted else item.error
         updated = JobDocument.objects.filter(
             pk=item.pk, status=ItemStatus.RUNNING, worker=item.worker, attempts=item.attempts
         ).update(status=target, lease_expires_at=None, worker="", error=error)
@@ -88,4 +86,3 @@ def sweep(*, restarted_hostname: str | None = None) -> dict[str, int]:
     if requeued or restarted:
         logger.info("sweeper: %s item(s) requeued, %s job(s) restarted", requeued, restarted)
     return {"requeued": requeued, "restarted_jobs": restarted}
-

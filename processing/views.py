@@ -180,7 +180,9 @@ def _job_action(request: HttpRequest, project_id: int, job_id: int, action, done
 @require_POST
 def job_cancel(request: HttpRequest, project_id: int, job_id: int) -> HttpResponse:
     return _job_action(
-        request, project_id, job_id,
+        request,
+        project_id,
+        job_id,
         lambda job: jobs.job_cancel(job=job, user=request.user),
         "Cancelling: no new document will start.",
     )
@@ -189,7 +191,9 @@ def job_cancel(request: HttpRequest, project_id: int, job_id: int) -> HttpRespon
 @require_POST
 def job_retry(request: HttpRequest, project_id: int, job_id: int) -> HttpResponse:
     return _job_action(
-        request, project_id, job_id,
+        request,
+        project_id,
+        job_id,
         lambda job: jobs.job_retry_failed(job=job, user=request.user),
         "The failed documents are queued again.",
     )

@@ -20,7 +20,9 @@ SAFETY_MARGIN_TOKENS = 256
 def group_variables(variables: list[dict], max_per_call: int | None = None) -> list[list[dict]]:
     """Variables split into balanced groups of at most ``max_per_call``, schema order kept
     (50 at 25 -> 25 + 25; 30 at 25 -> 15 + 15), so no call carries a lopsided load."""
-    limit = max_per_call or settings.PROCESSING_MAX_VARIABLES_PER_CALL
+    limit = settings.PROCESSING_MAX_VARIABLES_PER_CALL if max_per_call is None else max_per_call
+    if limit < 1:
+        raise ValueError("max_per_call must be at least 1")
     if not variables:
         return []
     groups = math.ceil(len(variables) / limit)

@@ -70,31 +70,38 @@ def _clean_allowed_values(raw: Any, var_type: str, errors: dict[str, list[str]])
         errors.setdefault("allowed_values", []).append("Send the allowed values as a list.")
         return []
     values = [str(value).strip() if value is not None else "" for value in raw]
-    problems = errors.setdefault("allowed_values", [])
+    problems: list[str] = []
     if var_type not in CATEGORY_TYPES:
         if any(values):
             problems.append("Only category variables take allowed values.")
-        return []
+        values = []
+    else:
+        problems.extend(_category_problems(values))
+        values = [value for value in values if value]
+    if problems:
+        errors["allowed_values"] = problems
+    return values
+
+
+def _category_problems(values: list[str]) -> list[str]:
+    problems = []
     if any(not value for value in values):
         problems.append("Allowed values cannot be empty.")
-    values = [value for value in values if value]
-    if not values:
+    present = [value for value in values if value]
+    if not present:
         problems.append("A category variable needs at least one allowed value.")
-    seen: dict[str, str] = {}
-    for value in values:
-        folded = value.casefold()
-        if folded in seen:
+    seen: set[str] = set()
+    for value in present:
+        if value.casefold() in seen:
             problems.append(f"“{value}” is listed twice.")
-        seen.setdefault(folded, value)
+        seen.add(value.casefold())
         if len(value) > MAX_ALLOWED_VALUE_LENGTH:
             problems.append(
                 f"“{value[:40]}…” is longer than {MAX_ALLOWED_VALUE_LENGTH} characters."
             )
-    if len(values) > MAX_ALLOWED_VALUES:
-        problems.append(f"At most {MAX_ALLOWED_VALUES} allowed values, not {len(values)}.")
-    if not problems:
-        errors.pop("allowed_values")
-    return values
+    if len(present) > MAX_ALLOWED_VALUES:
+        problems.append(f"At most {MAX_ALLOWED_VALUES} allowed values, not {len(present)}.")
+    return problems
 
 
 def variable_clean(

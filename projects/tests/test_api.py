@@ -5,20 +5,39 @@ from __future__ import annotations
 import io
 
 import pytest
-from django.test.utils import CaptureQueriesContext
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from projects.models import Document, Project
 
 pytestmark = pytest.mark.django_db
 
 PROJECT_FIELDS = {
-    "id", "name", "description", "instructions", "model", "step", "document_count",
-    "variable_count", "current_schema_version", "created_at", "updated_at",
+    "id",
+    "name",
+    "description",
+    "instructions",
+    "model",
+    "step",
+    "document_count",
+    "variable_count",
+    "current_schema_version",
+    "created_at",
+    "updated_at",
 }
 DOCUMENT_FIELDS = {
-    "id", "name", "source_type", "size_bytes", "sha256", "char_count", "token_count",
-    "page_count", "status", "error", "metadata", "created_at",
+    "id",
+    "name",
+    "source_type",
+    "size_bytes",
+    "sha256",
+    "char_count",
+    "token_count",
+    "page_count",
+    "status",
+    "error",
+    "metadata",
+    "created_at",
 }
 
 
@@ -85,7 +104,9 @@ def test_patch_renames_and_describes(api, project):
     assert response.status_code == 200
     project.refresh_from_db()
     assert (project.name, project.description, project.model) == (
-        "Renamed", "New words", "gpt-4.1-mini",
+        "Renamed",
+        "New words",
+        "gpt-4.1-mini",
     )
     assert response.json()["model"] == "gpt-4.1-mini"
 
@@ -139,7 +160,7 @@ def test_paste_twice_reports_a_duplicate(api, project):
 
 def test_multipart_upload_of_several_files(api, project):
     files = [
-        io.BytesIO("First report: 42 participants.".encode()),
+        io.BytesIO(b"First report: 42 participants."),
         io.BytesIO("Second report: café, naïve, Straße.".encode("cp1252")),
     ]
     files[0].name, files[1].name = "one.txt", "two.txt"

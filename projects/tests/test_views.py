@@ -41,8 +41,9 @@ def test_project_opens_at_the_step_it_waits_on(client_logged_in, project):
 def test_settings_rename_and_delete(client_logged_in, project):
     url = f"/projects/{project.pk}/settings/"
     assert client_logged_in.get(url).status_code == 200
-    client_logged_in.post(url, {"name": "New name", "description": "", "instructions": "",
-                                "model": ""})
+    client_logged_in.post(
+        url, {"name": "New name", "description": "", "instructions": "", "model": ""}
+    )
     project.refresh_from_db()
     assert project.name == "New name"
     response = client_logged_in.post(f"/projects/{project.pk}/delete/")
@@ -119,7 +120,8 @@ def test_document_list_search_and_pages(client_logged_in, project):
     response = client_logged_in.get(f"/projects/{project.pk}/documents/")
     assert b"Page 1 of 2" in response.content
     response = client_logged_in.get(
-        f"/projects/{project.pk}/documents/?q=doc 07", HTTP_HX_REQUEST="true",
+        f"/projects/{project.pk}/documents/?q=doc 07",
+        HTTP_HX_REQUEST="true",
         HTTP_HX_TARGET="document-list",
     )
     content = response.content.decode()

@@ -1,0 +1,153 @@
+"""Step 5 pages: the results table, a value's evidence and review form, exports."""
+
+from __future__ import annotations
+
+import pytest
+
+from exports.models import Export
+from processing.models import Extraction
+
+pytestmark = pytest.mark.django_db
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def test_results_page_before_any_run(client_logged_in, project):
+    response = client_logged_in.get(f"/projects/{project.pk}/results/")
+    assert response.status_code == 200
+    assert b"No results yet" in response.content
+
+
+def test_results_page_lists_documents_and_values(client_logged_in, processed_project):
+    response = client_logged_in.get(f"/projects/{processed_project.pk}/results/")
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert content.count('<th scope="row">') == 5
+    assert "Export the dataset" in content
+    assert "Agreement between the model" in content
+
+
+def test_results_table_swaps_alone(client_logged_in, processed_project):
+    response = client_logged_in.get(
+        f"/projects/{processed_project.pk}/results/?search=doc-001",
+        HTTP_HX_TARGET="results-table",
+        **HTMX,
+    )
+    content = response.content.decode()
+    assert "<html" not in content and 'id="results-table"' in content
+    assert content.count('<th scope="row">') == 1
+
+
+def test_cell_detail_highlights_the_evidence_escaped(client_logged_in, processed_project):
+    extraction = Extraction.objects.exclude(evidence_start=None).select_related("document").first()
+    text = extraction.document.text
+    quote = text[extraction.evidence_start : extraction.evidence_end]
+    response = client_logged_in.get(
+        f"/projects/{processed_project.pk}/results/values/{extraction.pk}/", **HTMX
+    )
+    assert response.status_code == 200
+    assert f'<mark class="evidence">{quote}</mark>' in response.content.decode()
+
+
+def test_cell_review_from_the_form(client_logged_in, processed_project):
+    extraction = Extraction.objects.filter(variable_key="stance").first()
+    url = f"/projects/{processed_project.pk}/results/values/{extraction.pk}/review/"
+    response = client_logged_in.post(url, {"action": "correct", "human_value": "neutral"}, **HTMX)
+    assert response.status_code == 200
+    assert response["HX-Trigger"] == "results-changed"
+    extraction.refresh_from_db()
+    assert extraction.human_value == "neutral" and extraction.corrected
+
+    response = client_logged_in.post(url, {"action": "correct", "human_value": "nonsense"}, **HTMX)
+    assert response.status_code == 400
+    assert b"nonsense" in response.content
+    extraction.refresh_from_db()
+    assert extraction.human_value == "neutral"
+
+    client_logged_in.post(url, {"action": "revert"}, **HTMX)
+    client_logged_in.post(url, {"action": "verify"}, **HTMX)
+    extraction.refresh_from_db()
+    assert not extraction.corrected and extraction.verified
+
+
+def test_list_and_boolean_corrections_from_the_form(client_logged_in, user):
+    from processing.tests.conftest import make_project
+
+    project = make_project(
+        user,
+        variables=[
+            ("topics", "multi_category", "Topics.", ["trade", "climate", "security"], False),
+            ("names", "list", "Names.", [], False),
+            ("ratified", "boolean", "Ratified?", [], False),
+        ],
+    )
+    version = project.schema_versions.get()
+    document = project.documents.first()
+    cells = {
+        key: Extraction.objects.create(
+            document=document, schema_version=version, variable_key=key, status="missing"
+        )
+        for key in ("topics", "names", "ratified")
+    }
+    base = f"/projects/{project.pk}/results/values/"
+    client_logged_in.post(
+        f"{base}{cells['topics'].pk}/review/",
+        {"action": "correct", "human_value": ["climate", "trade"]},
+    )
+    client_logged_in.post(
+        f"{base}{cells['names'].pk}/review/", {"action": "correct", "human_value": "Ana\n\nBo\n"}
+    )
+    client_logged_in.post(
+        f"{base}{cells['ratified'].pk}/review/", {"action": "correct", "human_value": "false"}
+    )
+    for cell in cells.values():
+        cell.refresh_from_db()
+    assert cells["topics"].human_value == ["trade", "climate"]
+    assert cells["names"].human_value == ["Ana", "Bo"]
+    assert cells["ratified"].human_value is False
+
+
+def test_export_from_the_page_and_download(client_logged_in, processed_project):
+    response = client_logged_in.post(
+        f"/projects/{processed_project.pk}/exports/new/",
+        {"format": "csv", "bom": "on"},
+        follow=True,
+    )
+    assert b"export ready" in response.content
+    export = Export.objects.get()
+    download = client_logged_in.get(
+        f"/projects/{processed_project.pk}/exports/{export.pk}/download/"
+    )
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content).startswith(b"\xef\xbb\xbfdocument_id")
+    assert "attachment" in download["Content-Disposition"]
+
+
+def test_large_exports_run_as_a_task(client_logged_in, processed_project, settings):
+    settings.EXPORT_INLINE_MAX_CELLS = 1
+    client_logged_in.post(f"/projects/{processed_project.pk}/exports/new/", {"format": "xlsx"})
+    export = Export.objects.get()
+    assert export.status == Export.Status.QUEUED
+    url = f"/projects/{processed_project.pk}/exports/{export.pk}/download/"
+    assert client_logged_in.get(url).status_code == 404  # nothing to download yet
+    listing = client_logged_in.get(f"/projects/{processed_project.pk}/exports/", **HTMX)
+    assert listing.status_code == 200 and b'hx-trigger="every 2s"' in listing.content
+
+
+def test_another_users_values_and_exports_are_404(
+    client, other_user, client_logged_in, processed_project
+):
+    client_logged_in.post(f"/projects/{processed_project.pk}/exports/new/", {"format": "json"})
+    export = Export.objects.get()
+    extraction = Extraction.objects.first()
+    client.force_login(other_user)
+    base = f"/projects/{processed_project.pk}"
+    assert client.get(f"{base}/results/values/{extraction.pk}/").status_code == 404
+    assert (
+        client.post(
+            f"{base}/results/values/{extraction.pk}/review/", {"action": "verify"}
+        ).status_code
+        == 404
+    )
+    assert client.get(f"{base}/exports/{export.pk}/download/").status_code == 404
+    extraction.refresh_from_db()
+    assert not extraction.verified
