@@ -1,0 +1,238 @@
+"""Ingestion benchmark: generated TXT, PDF and DOCX files through ``documents_ingest``.
+
+    .venv/bin/python bench/ingest.py [--documents 1000] [--batch 20] [--check]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/test .venv/bin/python bench/ingest.py
+
+About a third of the documents each are TXT (8 paragraphs), 5-page PDFs (fpdf2) and
+DOCX files (heading, paragraphs, a small table), all with different, realistic-looking
+text. They are made before the clock starts, then uploaded in batches of ``--batch``
+files per call, as the upload form does.
+
+The database is the configured one (``DATABASE_URL``); no test database is created.
+The benchmark makes its own user and project and deletes them, and their stored files,
+at the end. Without ``DATABASE_URL`` (and ``DATA_DIR``) it uses a fresh SQLite database
+in a temporary folder. Stored originals go to a temporary MEDIA_ROOT. Missing migrations are applied
+on SQLite; on another database pass ``--migrate`` to allow it.
+
+Prints documents/second, wall time and peak RSS, then one JSON line. Targets: 1,000
+documents in under 60 s with a peak RSS under 500 MB (``--check`` exits 1 if missed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import random
+import resource
+import shutil
+import statistics
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+TARGET_SECONDS = 60.0
+TARGET_PEAK_MB = 500.0
+SUBJECTS = [
+    "The agreement", "The ministry", "Parliament", "The committee", "The delegation",
+    "Each party", "The secretariat", "The working group", "The central bank", "The court",
+]  # fmt: skip
+VERBS = [
+    "reduces", "reviews", "extends", "suspends", "ratifies", "monitors", "publishes",
+    "negotiates", "assesses", "confirms",
+]  # fmt: skip
+OBJECTS = [
+    "tariffs on agricultural goods", "the quota for steel imports", "the dispute settlement "
+    "procedure", "the rules of origin", "the annual implementation report", "safeguard "
+    "measures", "the schedule of concessions", "technical barriers to trade", "sanitary "
+    "standards", "the most-favoured-nation clause",
+]  # fmt: skip
+TAILS = [
+    "over a period of five years", "subject to a review in 2027", "with immediate effect",
+    "after consultation with stakeholders", "in line with the WTO framework",
+    "unless either party objects", "for sensitive products only", "by 12 percent",
+]  # fmt: skip
+
+
+def _django_setup(work: Path) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "extractor.settings")
+    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production-0123456789")
+    if not os.environ.get("DATABASE_URL"):
+        os.environ.setdefault("DATA_DIR", str(work / "data"))
+    os.environ["MEDIA_ROOT"] = str(work / "media")
+    import django
+
+    django.setup()
+
+
+def _migrate(allow: bool) -> None:
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    if not pending:
+        return
+    if not (allow or connection.vendor == "sqlite"):
+        sys.exit(f"{len(pending)} migration(s) not applied; run with --migrate to apply them.")
+    print(f"applying {len(pending)} migration(s)")
+    call_command("migrate", interactive=False, verbosity=0)
+
+
+# --- Documents ----------------------------------------------------------------------------
+
+
+def sentence(rng: random.Random) -> str:
+    return f"{rng.choice(SUBJECTS)} {rng.choice(VERBS)} {rng.choice(OBJECTS)} {rng.choice(TAILS)}."
+
+
+def paragraph(rng: random.Random, number: int) -> str:
+    # The number makes every document unique: the benchmark measures ingestion, not
+    # duplicate detection.
+    body = " ".join(sentence(rng) for _ in range(rng.randint(4, 7)))
+    return f"Section {number}. {body}"
+
+
+def make_txt(rng: random.Random, index: int) -> tuple[str, bytes]:
+    paragraphs = [paragraph(rng, index * 100 + n) for n in range(8)]
+    return f"memo-{index:04d}.txt", "\n\n".join(paragraphs).encode()
+
+
+def make_pdf(rng: random.Random, index: int) -> tuple[str, bytes]:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_font("helvetica", size=10)
+    for page in range(5):
+        pdf.add_page()
+        y = 20.0
+        for n in range(3):
+            # Lines wrapped here and placed with text(): fpdf2's multi_cell line breaking
+            # would make generation, not ingestion, the slow part of the benchmark.
+            for line in textwrap.wrap(paragraph(rng, index * 100 + page * 10 + n), 95):
+                pdf.text(15, y, line)
+                y += 5
+            y += 4
+    return f"report-{index:04d}.pdf", bytes(pdf.output())
+
+
+def make_docx(rng: random.Random, index: int) -> tuple[str, bytes]:
+    import docx
+
+    document = docx.Document()
+    document.add_heading(f"Briefing {index}", level=1)
+    for n in range(3):
+        document.add_paragraph(paragraph(rng, index * 100 + n))
+    table = document.add_table(rows=3, cols=3)
+    for row in table.rows:
+        for cell in row.cells:
+            cell.text = rng.choice(OBJECTS)
+    for n in range(3, 6):
+        document.add_paragraph(paragraph(rng, index * 100 + n))
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return f"briefing-{index:04d}.docx", buffer.getvalue()
+
+
+def make_files(count: int, seed: int) -> list[tuple[str, bytes]]:
+    rng = random.Random(seed)
+    makers = [make_txt, make_pdf, make_docx]
+    return [makers[index % 3](rng, index) for index in range(count)]
+
+
+# --- Run ----------------------------------------------------------------------------------
+
+
+def peak_rss_mb() -> float:
+    # ru_maxrss is in KiB on Linux, bytes on macOS.
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+def run(files: list[tuple[str, bytes]], batch_size: int) -> dict:
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+
+    from projects.models import Document, Project
+    from projects.services import documents_ingest, project_delete
+
+    user = get_user_model().objects.create_user(f"bench-ingest-{os.getpid()}-{time.time_ns()}")
+    project = Project.objects.create(owner=user, name="Ingestion benchmark")
+    try:
+        batch_seconds, created, problems = [], 0, []
+        started = time.perf_counter()
+        for start in range(0, len(files), batch_size):
+            batch_started = time.perf_counter()
+            report = documents_ingest(project=project, files=files[start : start + batch_size])
+            batch_seconds.append(time.perf_counter() - batch_started)
+            created += len(report.created)
+            problems += report.errors + report.duplicates
+        seconds = time.perf_counter() - started
+        stored = Document.objects.filter(project=project, status="ready").count()
+        tokens = sum(Document.objects.filter(project=project).values_list("token_count", flat=True))
+    finally:
+        project_delete(project=project)
+        user.delete()
+    return {
+        "backend": connection.vendor,
+        "documents": len(files),
+        "created": created,
+        "stored_ready": stored,
+        "problems": len(problems),
+        "batch_size": batch_size,
+        "seconds": round(seconds, 2),
+        "documents_per_second": round(len(files) / seconds, 1),
+        "batch_seconds_median": round(statistics.median(batch_seconds), 3),
+        "batch_seconds_max": round(max(batch_seconds), 3),
+        "tokens": tokens,
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--documents", type=int, default=1000)
+    parser.add_argument("--batch", type=int, default=20, help="files per documents_ingest call")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--migrate", action="store_true", help="apply missing migrations")
+    parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
+    try:
+        _django_setup(work)
+        _migrate(args.migrate)
+        made = time.perf_counter()
+        files = make_files(args.documents, args.seed)
+        print(
+            f"generated {len(files):,} files ({sum(len(d) for _, d in files) / 1024**2:.1f} MB) "
+            f"in {time.perf_counter() - made:.1f} s"
+        )
+        result = run(files, args.batch)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    met = result["seconds"] < TARGET_SECONDS and result["peak_rss_mb"] < TARGET_PEAK_MB
+    ok = met and result["stored_ready"] == result["documents"] and not result["problems"]
+    print(
+        f"{result['backend']}: {result['documents']:,} documents in {result['seconds']:.1f} s "
+        f"({result['documents_per_second']:.1f} docs/s; batch of {result['batch_size']}: "
+        f"median {result['batch_seconds_median']:.2f} s, max {result['batch_seconds_max']:.2f} s), "
+        f"peak RSS {result['peak_rss_mb']:.0f} MB"
+    )
+    print(
+        f"targets (< {TARGET_SECONDS:.0f} s, < {TARGET_PEAK_MB:.0f} MB, all stored): "
+        f"{'met' if ok else 'MISSED'}"
+    )
+    print(json.dumps(result | {"targets_met": ok}))
+    return 0 if ok or not args.check else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,327 @@
+"""Step 1 writes: documents in (uploads, pasted text), documents and projects out.
+
+Parsing (``projects.ingest``) happens outside any transaction, as does token counting:
+on SQLite a write transaction locks the whole database, so it only spans the inserts.
+Each uploaded file (each ZIP member) is then stored in its own transaction: a crash
+leaves whole files behind, never half a table, and one bad file never stops the
+others.
+
+What gets stored:
+
+* parsed documents, status ``ready``, with the original file (a CSV/XLSX table file
+  is stored once and shared by all its rows);
+* a file of a supported type that failed to parse (damaged, encrypted, no text layer,
+  over the page or text limit): a ``failed`` document with the error and the original,
+  so the researcher sees it in the list and can download what they sent;
+* nothing for files we refuse outright (unsupported type, too large, empty, unsafe
+  ZIP member) or whose fix is in the upload itself (which text column, too many rows).
+
+Duplicates (same sha256 in the project, or twice in one batch) are reported, never
+stored twice; a duplicate of a ``failed`` document replaces it (it is parsed again).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from extractor.llm.tokens import count_text
+from projects import ingest
+from projects.ingest import errors as ingest_errors
+from projects.ingest import results
+from projects.ingest.results import FileOutcome, ParsedDocument
+from projects.models import Document, Project
+
+logger = logging.getLogger(__name__)
+
+# Rows per INSERT statement batch (Django splits further where the database needs it).
+BULK_BATCH_SIZE = 1000
+# sha256 values per duplicate lookup: far below SQLite's bound-parameter limit.
+LOOKUP_CHUNK = 900
+# Failures worth keeping as a failed document (with the original file).
+STORED_FAILURES = frozenset(
+    {"corrupt_file", "encrypted_pdf", "no_text_layer", "too_many_pages", "text_too_long"}
+)
+_PROJECT_FIELD = Document._meta.get_field("project")
+
+
+@dataclass
+class IngestReport:
+    """What an upload did, for the page and the API alike.
+
+    ``created``: the new ready documents. ``duplicates``: ``{filename, existing_id}``.
+    ``errors``: ``{filename, code, message, document_id}`` (``document_id`` is the
+    failed document kept for it, or None). ``notes``: ``{filename, message}`` for
+    things worth knowing that are not errors (rows skipped, which column was used).
+    """
+
+    created: list[Document] = field(default_factory=list)
+    duplicates: list[dict] = field(default_factory=list)
+    errors: list[dict] = field(default_factory=list)
+    notes: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class _Batch:
+    """State of one documents_ingest call."""
+
+    project: Project
+    report: IngestReport
+    # sha256 -> the document that holds it in this batch (saved, or about to be).
+    seen: dict[str, Document] = field(default_factory=dict)
+    changed: bool = False
+
+
+def documents_ingest(
+    *, project: Project, files: Iterable[tuple[str, bytes]], text_column: str | None = None
+) -> IngestReport:
+    """Turn uploaded files into documents of ``project``; every file gets an answer in
+    the report, and a failure in one never stops the others."""
+    batch = _Batch(project=project, report=IngestReport())
+    for filename, data in files:
+        sha256 = results.sha256_hex(data)
+        existing = batch.seen.get(sha256) or _ready(
+            _existing_by_sha256(project, [sha256]).get(sha256)
+        )
+        if existing is not None:
+            # Same bytes already stored: skip parsing (re-uploading a folder is common).
+            batch.report.duplicates.append({"filename": filename, "existing_id": existing.pk})
+            continue
+        for outcome in ingest.iter_upload(filename, data, text_column=text_column):
+            _outcome_save(batch, outcome)
+    _project_touch(batch)
+    return batch.report
+
+
+def document_create_from_text(*, project: Project, name: str, text: str) -> IngestReport:
+    """A document from pasted text (the paste form, the JSON API body); the text is the
+    original, so no file is stored."""
+    batch = _Batch(project=project, report=IngestReport())
+    text = ingest.clean_text(text).strip()
+    name = results.clip_name(name or text.split("\n", 1)[0][:80])
+    if not text:
+        message = "There is no text to add: paste some text first."
+        batch.report.errors.append(_error_entry(name, "empty_text", message))
+        return batch.report
+    if len(text) > settings.INGEST_MAX_TEXT_CHARS:
+        error = ingest_errors.text_too_long(name, len(text))
+        batch.report.errors.append(_error_entry(name, error.code, error.message))
+        return batch.report
+    parsed = ParsedDocument(
+        name=name,
+        source_type=Document.SourceType.PASTE,
+        text=text,
+        page_offsets=[],
+        metadata={},
+        content=None,
+        sha256=results.sha256_hex(text.encode("utf-8")),
+    )
+    _documents_save(batch, FileOutcome(name, [parsed], None, None, Document.SourceType.PASTE))
+    _project_touch(batch)
+    return batch.report
+
+
+def document_delete(*, document: Document) -> None:
+    """Delete a document; its stored file goes too unless another row (a sibling row of
+    the same table) still uses it."""
+    name = document.file.name
+    with transaction.atomic():
+        document.delete()
+        if name:
+            transaction.on_commit(lambda: _file_delete_if_unused(name))
+
+
+def project_delete(*, project: Project) -> None:
+    """Delete a project with its documents (and everything later steps hang on it), and
+    the documents' stored files once the deletion is committed."""
+    with transaction.atomic():
+        names = list(project.documents.exclude(file="").values_list("file", flat=True).distinct())
+        project.delete()
+        transaction.on_commit(lambda: _files_delete(names))
+
+
+# --- One outcome ---------------------------------------------------------------------
+
+
+def _outcome_save(batch: _Batch, outcome: FileOutcome) -> None:
+    if outcome.error is not None:
+        _failure_save(batch, outcome)
+    else:
+        _documents_save(batch, outcome)
+    for note in outcome.notes:
+        batch.report.notes.append({"filename": outcome.filename, "message": note})
+
+
+def _failure_save(batch: _Batch, outcome: FileOutcome, *, retry: bool = True) -> None:
+    error = outcome.error
+    entry = _error_entry(outcome.filename, error.code, error.message)
+    storable = error.code in STORED_FAILURES and outcome.content and outcome.source_type
+    if not storable:
+        batch.report.errors.append(entry)
+        return
+    sha256 = results.sha256_hex(outcome.content)
+    if sha256 in batch.seen:
+        _duplicate(batch, outcome.filename, batch.seen[sha256])
+        return
+    existing = _existing_by_sha256(batch.project, [sha256]).get(sha256)
+    if existing is not None and existing.status == Document.Status.READY:
+        _duplicate(batch, outcome.filename, existing)
+        return
+    document = Document(
+        project=batch.project,
+        name=results.clip_name(outcome.filename),
+        source_type=outcome.source_type,
+        size_bytes=len(outcome.content),
+        sha256=sha256,
+        status=Document.Status.FAILED,
+        error=error.message,
+        metadata={"error_code": error.code},
+    )
+    try:
+        _store(batch, outcome, [document], replaced=[existing] if existing else [])
+    except IntegrityError:
+        if not retry:  # as in _documents_save: a concurrent upload of the same file
+            raise
+        _failure_save(batch, outcome, retry=False)
+        return
+    batch.seen[sha256] = document
+    entry["document_id"] = document.pk
+    batch.report.errors.append(entry)
+
+
+def _documents_save(batch: _Batch, outcome: FileOutcome, *, retry: bool = True) -> None:
+    parsed = outcome.documents
+    wanted = {document.sha256 for document in parsed}
+    if outcome.content is not None and len(parsed) > 1:
+        # A table whose earlier upload failed as a whole: the failed row has the hash
+        # of the file, not of any row.
+        wanted.add(results.sha256_hex(outcome.content))
+    existing = _existing_by_sha256(batch.project, wanted)
+    replaced = [doc for doc in existing.values() if doc.status == Document.Status.FAILED]
+    new: list[Document] = []
+    duplicates: list[tuple[str, Document]] = []
+    seen = dict(batch.seen)
+    for item in parsed:
+        holder = seen.get(item.sha256) or _ready(existing.get(item.sha256))
+        if holder is not None:
+            duplicates.append((item.name, holder))
+            continue
+        document = _document_build(batch.project, item)
+        seen[item.sha256] = document
+        new.append(document)
+    try:
+        _store(batch, outcome, new, replaced=replaced)
+    except IntegrityError:
+        # Another upload stored one of these hashes since we looked: look again, once.
+        if not retry:
+            raise
+        logger.info("ingest: concurrent duplicate for %s, retrying", outcome.filename)
+        _documents_save(batch, outcome, retry=False)
+        return
+    batch.seen = seen
+    batch.report.created.extend(new)
+    for filename, holder in duplicates:
+        _duplicate(batch, filename, holder)
+
+
+def _document_build(project: Project, item: ParsedDocument) -> Document:
+    size = len(item.content) if item.content is not None else len(item.text.encode("utf-8"))
+    document = Document(
+        # project_id plus a cached project, rather than project=: the descriptor's
+        # checks cost seconds on a 100,000-row table.
+        project_id=project.pk,
+        name=item.name,
+        source_type=item.source_type,
+        size_bytes=size,
+        sha256=item.sha256,
+        text=item.text,
+        page_offsets=item.page_offsets,
+        page_count=len(item.page_offsets),
+        char_count=len(item.text),
+        token_count=count_text(item.text, project.model_name),
+        status=Document.Status.READY,
+        metadata=item.metadata,
+    )
+    _PROJECT_FIELD.set_cached_value(document, project)
+    return document
+
+
+def _store(
+    batch: _Batch, outcome: FileOutcome, documents: list[Document], *, replaced: list[Document]
+) -> None:
+    """Write the original file once, then the rows in one transaction; the file is
+    removed again if the rows are not written."""
+    if not documents and not replaced:
+        return
+    stored = _file_save(documents[0], outcome) if documents and outcome.content else ""
+    committed = False
+    try:
+        with transaction.atomic():
+            for old in replaced:
+                document_delete(document=old)
+            for document in documents:
+                document.file = stored
+            Document.objects.bulk_create(documents, batch_size=BULK_BATCH_SIZE)
+        committed = True
+    finally:
+        if stored and not committed:
+            default_storage.delete(stored)
+    batch.changed = True
+
+
+def _file_save(document: Document, outcome: FileOutcome) -> str:
+    # The stored name's extension comes from the sniffed type (source types are named
+    # like extensions), not from the user's name: a PDF sent as "notes.txt" is a .pdf.
+    name = f"original.{outcome.source_type}"
+    document.file.save(name, ContentFile(outcome.content), save=False)
+    return document.file.name
+
+
+# --- Small helpers ---------------------------------------------------------------------
+
+
+def _existing_by_sha256(project: Project, hashes: Iterable[str]) -> dict[str, Document]:
+    hashes = list(hashes)
+    found: dict[str, Document] = {}
+    for start in range(0, len(hashes), LOOKUP_CHUNK):
+        chunk = hashes[start : start + LOOKUP_CHUNK]
+        for document in Document.objects.filter(project=project, sha256__in=chunk).only(
+            "id", "sha256", "status", "file"
+        ):
+            found[document.sha256] = document
+    return found
+
+
+def _ready(document: Document | None) -> Document | None:
+    return document if document is not None and document.status == Document.Status.READY else None
+
+
+def _duplicate(batch: _Batch, filename: str, holder: Document) -> None:
+    batch.report.duplicates.append({"filename": filename, "existing_id": holder.pk})
+
+
+def _error_entry(filename: str, code: str, message: str) -> dict:
+    return {"filename": filename, "code": code, "message": message, "document_id": None}
+
+
+def _project_touch(batch: _Batch) -> None:
+    # The project list is ordered by last activity; adding documents is activity.
+    if batch.changed:
+        Project.objects.filter(pk=batch.project.pk).update(updated_at=timezone.now())
+
+
+def _file_delete_if_unused(name: str) -> None:
+    if not Document.objects.filter(file=name).exists():
+        default_storage.delete(name)
+
+
+def _files_delete(names: list[str]) -> None:
+    for name in names:
+        _file_delete_if_unused(name)
