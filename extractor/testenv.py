@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import uuid
 
 os.environ.setdefault("DATA_DIR", tempfile.mkdtemp(prefix="extractor-test-"))
 # A file, not memory, when the suite runs on SQLite: worker processes started by the
@@ -15,5 +16,7 @@ os.environ.setdefault("DATA_DIR", tempfile.mkdtemp(prefix="extractor-test-"))
 os.environ.setdefault("TEST_SQLITE_NAME", os.path.join(os.environ["DATA_DIR"], "test.sqlite3"))
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789")
 os.environ.setdefault("STATIC_MANIFEST", "0")
+# A queue of this run's own: tasks a test enqueues never reach another run's workers.
+os.environ.setdefault("CELERY_QUEUE", f"test-{uuid.uuid4().hex[:10]}")
 os.environ.setdefault("LLM_BACKOFF_BASE", "0.05")
 os.environ.setdefault("LLM_BACKOFF_MAX", "0.5")

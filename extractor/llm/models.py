@@ -16,6 +16,11 @@ class LLMCall(models.Model):
     """
 
     class Outcome(models.TextChoices):
+        """``pending`` is written before the first request goes out and becomes one of
+        the others when the call ends; a ``pending`` row that stays so marks a process
+        that died mid-call. ``success`` rows are the cache."""
+
+        PENDING = "pending", "In progress"
         SUCCESS = "success", "Success"
         CACHED = "cached", "Served from cache"
         ERROR = "error", "Error"
@@ -40,6 +45,24 @@ class LLMCall(models.Model):
     error = models.TextField(blank=True)
     simulated = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    base_url = models.CharField(
+        max_length=200, blank=True, help_text="The provider endpoint (never the key)."
+    )
+    max_output_tokens = models.PositiveIntegerField(null=True, blank=True)
+    estimated_prompt_tokens = models.PositiveIntegerField(
+        default=0, help_text="Our tiktoken count before the call, to compare with usage."
+    )
+    http_status = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Status of the last HTTP answer, if any."
+    )
+    rate_limited = models.PositiveSmallIntegerField(
+        default=0, help_text="How many 429 answers this call met (and retried)."
+    )
+    error_code = models.CharField(max_length=64, blank=True)
+    cached_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -1,0 +1,48 @@
+"""Prices and context windows, from ``settings.LLM_PRICING``.
+
+Providers answer with dated model names (``gpt-4o-mini-2024-07-18``); those are priced
+as the longest table entry they start with, so the table only lists families. Models
+missing from the table (a local Ollama model) use ``settings.LLM_DEFAULT_PRICING``.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+
+_PER_MILLION = Decimal(1_000_000)
+# LLMCall.cost_usd keeps 6 decimal places: round once, here, so the figure a caller gets
+# is exactly the figure stored and sums of rows equal sums of results.
+_COST_QUANTUM = Decimal("0.000001")
+
+
+def pricing_for(model: str) -> dict:
+    """USD per million tokens (``input``, ``cached_input``, ``output``) and ``context``."""
+    table = settings.LLM_PRICING
+    if model in table:
+        return dict(table[model])
+    families = [name for name in table if model.startswith(name + "-")]
+    if families:
+        return dict(table[max(families, key=len)])
+    return dict(settings.LLM_DEFAULT_PRICING)
+
+
+def cost_usd(
+    model: str, *, prompt_tokens: int, cached_tokens: int, completion_tokens: int
+) -> Decimal:
+    """What a call costs: cached prompt tokens are billed at the cached price, the rest
+    of the prompt at the input price (``cached_tokens`` is part of ``prompt_tokens``)."""
+    prices = pricing_for(model)
+    cached = min(max(cached_tokens, 0), prompt_tokens)
+    total = (
+        Decimal(prompt_tokens - cached) * Decimal(str(prices["input"]))
+        + Decimal(cached) * Decimal(str(prices.get("cached_input", prices["input"])))
+        + Decimal(completion_tokens) * Decimal(str(prices["output"]))
+    ) / _PER_MILLION
+    return total.quantize(_COST_QUANTUM, rounding=ROUND_HALF_UP)
+
+
+def context_window(model: str) -> int:
+    """The model's input window in tokens."""
+    return int(pricing_for(model)["context"])
