@@ -153,10 +153,12 @@ CELERY_BROKER_URL = REDIS_URL or "filesystem://"
 if EMBEDDED:
     BROKER_DIR.mkdir(parents=True, exist_ok=True)
     (BROKER_DIR / "processed").mkdir(exist_ok=True)
+    (BROKER_DIR / "control").mkdir(exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR),
         "data_folder_out": str(BROKER_DIR),
         "processed_folder": str(BROKER_DIR / "processed"),
+        "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
     }
 else:
