@@ -8,6 +8,8 @@ from django.contrib.auth import get_user_model
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+pytest_plugins = ["extractor.tests.llm_fixtures"]
+
 PASSWORD = "correct-horse-battery-staple"
 
 

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from extractor.llm.records import abandon_stale_calls
 from processing.jobs import enqueue_runners, job_finish_if_done, job_log
 from processing.models import JobDocument, ProcessingJob, ProcessingLog
 
@@ -83,6 +84,8 @@ def sweep(*, restarted_hostname: str | None = None) -> dict[str, int]:
                 enqueue_runners(job, count=1)
             ProcessingJob.objects.filter(pk=job.pk).update(heartbeat_at=now)
             restarted += 1
+    # A call can last at most the gateway's total timeout; twice that is safely dead.
+    abandon_stale_calls(older_than_seconds=2 * settings.LLM_TOTAL_TIMEOUT)
     if requeued or restarted:
         logger.info("sweeper: %s item(s) requeued, %s job(s) restarted", requeued, restarted)
     return {"requeued": requeued, "restarted_jobs": restarted}

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from extractor.tests.conftest import llm_settings, llm_simulator, start_llm_simulator
 from processing import jobs
 from processing.engine import job_run
 from processing.tests.conftest import make_project
-
-__all__ = ["llm_settings", "llm_simulator", "start_llm_simulator"]
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import timedelta
 from typing import Any
 
 from django.db.models import Q
@@ -113,3 +114,14 @@ def _finish(call: LLMCall, **fields: Any) -> None:
     # One UPDATE of the row written at the start; ``save(update_fields=...)`` would
     # also work but this states plainly that nothing else is touched.
     LLMCall.objects.filter(pk=call.pk).update(**fields)
+
+
+def abandon_stale_calls(*, older_than_seconds: float) -> int:
+    """Close ``pending`` rows whose process died mid-call (nobody else will), so the
+    ledger shows them as errors instead of calls in progress for ever."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    return LLMCall.objects.filter(outcome=LLMCall.Outcome.PENDING, created_at__lt=cutoff).update(
+        outcome=LLMCall.Outcome.ERROR,
+        error_type="Abandoned",
+        error="The process making this call stopped before it finished.",
+    )

@@ -18,7 +18,7 @@ import pytest
 from extractor.llm.ratelimit import Limits, LocalRateLimiter, acquire, observe_headers
 from extractor.llm.ratelimit_redis import RedisRateLimiter
 from extractor.llm.retry import Deadline
-from extractor.tests.conftest import REDIS_TEST_URL
+from extractor.tests.llm_fixtures import REDIS_TEST_URL
 from extractor.tests.test_gateway import ask
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -149,7 +149,7 @@ def test_waiting_past_the_deadline_is_rate_limited():
 
 
 def test_threads_in_one_process_share_the_window():
-    limiter = LocalRateLimiter(limits(requests=5, window_seconds=0.3))
+    limiter = LocalRateLimiter(limits(requests=5, window_seconds=0.6))
     admitted: list[float] = []
     lock = threading.Lock()
 
@@ -166,7 +166,9 @@ def test_threads_in_one_process_share_the_window():
         thread.join()
 
     assert len(admitted) == 18
-    assert max_in_window(admitted, 0.3) <= 5
+    # Timestamps are taken just after admission; checking a slightly narrower window
+    # leaves room for a thread descheduled between the two on a busy machine.
+    assert max_in_window(admitted, 0.5) <= 5
 
 
 @pytest.mark.django_db

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from extractor.tests.conftest import llm_settings, llm_simulator, start_llm_simulator
 from projects.services import document_create_from_text
 from schemas.models import Variable
 from schemas.versions import schema_confirm
-
-__all__ = ["llm_settings", "llm_simulator", "start_llm_simulator"]
 
 TEXTS = [
     "The Treaty of Lisbon was signed on 13 December 2007 by 27 member states. "

@@ -228,3 +228,18 @@ def test_sweeper_fails_items_out_of_attempts(engine_settings, treaty_project, us
     job.refresh_from_db()
     assert job.status == Status.FAILED
     assert "Gave up after" in JobDocument.objects.get(job=job).error
+
+
+def test_sweeper_closes_calls_abandoned_by_a_dead_process(engine_settings):
+    from extractor.llm.models import LLMCall
+
+    stale = LLMCall.objects.create(request_hash="a" * 64, model="m", outcome="pending")
+    fresh = LLMCall.objects.create(request_hash="b" * 64, model="m", outcome="pending")
+    LLMCall.objects.filter(pk=stale.pk).update(
+        created_at=timezone.now() - timedelta(seconds=3 * engine_settings.LLM_TOTAL_TIMEOUT)
+    )
+    sweep()
+    stale.refresh_from_db()
+    fresh.refresh_from_db()
+    assert (stale.outcome, stale.error_type) == ("error", "Abandoned")
+    assert fresh.outcome == "pending"

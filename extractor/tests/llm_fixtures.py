@@ -1,5 +1,6 @@
-"""Fixtures for the gateway and simulator tests: a simulator on a free port with the
-gateway's settings pointed at it, and a Redis key prefix nobody else uses."""
+"""LLM fixtures for every app's tests (loaded by the root conftest as a plugin): a
+simulator on a free port with the gateway's settings pointed at it, and a Redis key
+prefix nobody else uses."""
 
 from __future__ import annotations
 
