@@ -243,3 +243,14 @@ def test_sweeper_closes_calls_abandoned_by_a_dead_process(engine_settings):
     fresh.refresh_from_db()
     assert (stale.outcome, stale.error_type) == ("error", "Abandoned")
     assert fresh.outcome == "pending"
+
+
+def test_ten_percent_random_faults_still_complete(engine_settings, start_llm_simulator, user):
+    texts = [f"Memo {n}: in {1980 + n} a pact of {n + 2} parties was signed." for n in range(20)]
+    project = make_project(user, documents=texts)
+    simulator = start_llm_simulator(fail_500=0.04, fail_503=0.03, disconnect_rate=0.03, seed=7)
+    job = _run(project, user, kind="full")
+    assert job.status == Status.COMPLETED, job.error
+    assert Extraction.objects.filter(job=job).count() == 20 * 5
+    faulty = [r for r in simulator.requests() if r["status"] != 200]
+    assert len(simulator.requests()) == 20 + len(faulty)  # only the faults were repeated
