@@ -8,6 +8,7 @@ dies, the others are stopped too, so nothing is left running half-configured.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import signal
@@ -21,7 +22,21 @@ STOP_GRACE_SECONDS = 15
 
 
 def _log(message: str) -> None:
-    print(f"[run] {message}", flush=True)
+    # The terminal or pipe may be gone (Ctrl-C on `make run | tee`): keep stopping.
+    with contextlib.suppress(OSError):
+        print(f"[run] {message}", flush=True)
+
+
+def _die_with_parent() -> None:
+    """In each child, before exec: its own session (the terminal's Ctrl-C reaches only
+    the supervisor, which stops the children in order) and, on Linux, SIGTERM when the
+    supervisor dies, however it dies, so nothing is left running."""
+    os.setsid()
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def _prepare() -> dict[str, str]:
@@ -134,6 +149,17 @@ def _stop(children: dict[str, subprocess.Popen]) -> None:
             process.wait()
 
 
+def _supervise(children: dict[str, subprocess.Popen], stop_requested) -> int:
+    """Wait until asked to stop (0) or until a child exits on its own (1)."""
+    while not stop_requested():
+        dead = [name for name, process in children.items() if process.poll() is not None]
+        if dead:
+            _log(f"{', '.join(dead)} exited; stopping everything")
+            return 1
+        time.sleep(0.5)
+    return 0
+
+
 def main() -> int:
     os.chdir(BASE_DIR)
     env = _prepare()
@@ -146,25 +172,22 @@ def main() -> int:
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
-    for name, command in _commands(env):
-        _log(f"starting {name}")
-        # Children ignore the terminal's Ctrl-C (new session); we stop them ourselves,
-        # in order, so a half-stopped worker never takes a message it cannot finish.
-        children[name] = subprocess.Popen(command, env=env, cwd=BASE_DIR, start_new_session=True)
-    url = f"http://{env.get('HOST', '127.0.0.1')}:{env.get('PORT', '8000')}/"
-    simulated = " with the simulated model" if env.get("LLM_SIMULATED") == "1" else ""
-    _log(f"serving {url}{simulated}; press Ctrl-C to stop")
-    exit_code = 0
-    while not stopping:
-        dead = [name for name, process in children.items() if process.poll() is not None]
-        if dead:
-            _log(f"{', '.join(dead)} exited; stopping everything")
-            exit_code = 1
-            break
-        time.sleep(0.5)
-    _log("stopping")
-    _stop(children)
-    _log("stopped")
+    signal.signal(signal.SIGHUP, request_stop)
+    exit_code = 1
+    try:
+        for name, command in _commands(env):
+            _log(f"starting {name}")
+            children[name] = subprocess.Popen(
+                command, env=env, cwd=BASE_DIR, preexec_fn=_die_with_parent
+            )
+        url = f"http://{env.get('HOST', '127.0.0.1')}:{env.get('PORT', '8000')}/"
+        simulated = " with the simulated model" if env.get("LLM_SIMULATED") == "1" else ""
+        _log(f"serving {url}{simulated}; press Ctrl-C to stop")
+        exit_code = _supervise(children, lambda: stopping)
+    finally:
+        _log("stopping")
+        _stop(children)
+        _log("stopped")
     return exit_code
 
 
