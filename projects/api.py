@@ -14,6 +14,7 @@ from rest_framework import generics, serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 
 from extractor.api import PayloadTooLarge, UnsupportedFileType
 from projects import services
@@ -127,6 +128,12 @@ class UploadSerializer(serializers.Serializer):
 IngestReportSerializer = inline_serializer(
     "IngestReport",
     {
+        "notes": serializers.ListField(
+            child=inline_serializer(
+                "IngestNote",
+                {"filename": serializers.CharField(), "message": serializers.CharField()},
+            )
+        ),
         "created": DocumentSerializer(many=True),
         "duplicates": serializers.ListField(
             child=inline_serializer(
@@ -205,6 +212,10 @@ class ProjectDetailView(generics.RetrieveUpdateDestroyAPIView):
 class DocumentListView(generics.ListAPIView):
     serializer_class = DocumentSerializer
     parser_classes = [MultiPartParser, FormParser, JSONParser]
+    throttle_scope = "upload"
+
+    def get_throttles(self):
+        return [ScopedRateThrottle()] if self.request.method == "POST" else []
 
     def get_queryset(self):
         project = project_get_for_user(self.request.user, self.kwargs["project_id"])
@@ -244,6 +255,7 @@ class DocumentListView(generics.ListAPIView):
             "created": DocumentSerializer(report.created, many=True).data,
             "duplicates": report.duplicates,
             "errors": report.errors,
+            "notes": report.notes,
         }
         return Response(body, status=status.HTTP_201_CREATED)
 

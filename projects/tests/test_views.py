@@ -144,3 +144,17 @@ def test_document_delete(client_logged_in, project):
     document = document_create_from_text(project=project, name="a", text="text").created[0]
     client_logged_in.post(f"/projects/{project.pk}/documents/{document.pk}/delete/")
     assert not Document.objects.filter(pk=document.pk).exists()
+
+
+def test_a_big_table_upload_is_summarised(client_logged_in, project):
+    rows = "\n".join(f"{n},Text of row number {n}" for n in range(60))
+    table = SimpleUploadedFile("rows.csv", f"id,text\n{rows}\n".encode())
+    response = client_logged_in.post(
+        f"/projects/{project.pk}/documents/upload/",
+        {"files": [table], "text_column": "text"},
+        **HTMX,
+    )
+    content = response.content.decode()
+    assert content.count('<span class="badge badge-ready">Added</span>') == 51
+    assert "and 10 more documents" in content
+    assert Document.objects.filter(project=project).count() == 60
