@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from extractor.llm.structured import SCHEMA_BEGIN, SCHEMA_END
 from extractor.llm.tokens import count_messages, count_text, encoding_for
 from extractor.simulator.answers import AnswerMaker, document_text, message_text
+from extractor.simulator.codebook import looks_like_codebook, suggest_codebook
 
 if TYPE_CHECKING:
     from extractor.simulator.server import SimulatorState
@@ -185,7 +186,11 @@ def _content(body: dict[str, Any], *, fault: str) -> tuple[str | None, str | Non
     maker = AnswerMaker(document_text(messages), rng, root_schema=schema)
     if schema is None:
         return maker.phrase(8, 24) or "No text was given.", None, "stop"
-    data = maker.value(schema)
+    if looks_like_codebook(schema):
+        prompt = "\n".join(message_text(m) for m in messages if m.get("role") == "user")
+        data = suggest_codebook(prompt, rng)
+    else:
+        data = maker.value(schema)
     if fault == "invalid":
         data = _off_schema(data)
     content = json.dumps(data, ensure_ascii=False)
