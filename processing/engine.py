@@ -118,9 +118,7 @@ def _call_variables(
     if should_stop():
         raise Abandoned
     if messages is None or json_schema is None:
-        bundle = build_prompt(
-            instructions=version.instructions, variables=variables, project_name=job.project.name
-        )
+        bundle = build_prompt(instructions=version.instructions, variables=variables)
         messages = build_messages(bundle, document_name=document.name, text=text)
         json_schema = bundle.json_schema
     try:

@@ -35,7 +35,7 @@ def document_calls(
     calls = []
     groups = group_variables(variables)
     for group_index, group in enumerate(groups):
-        bundle = build_prompt(instructions=instructions, variables=group, project_name=project.name)
+        bundle = build_prompt(instructions=instructions, variables=group)
         empty = build_messages(bundle, document_name=document.name, text="")
         prompt_tokens = call_input_tokens(empty, bundle, model)
         output_tokens = output_token_budget(len(group))

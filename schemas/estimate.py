@@ -51,10 +51,10 @@ class GroupPlan:
     chunk_budget: int
 
 
-def group_plans(*, instructions: str, variables: list[dict], model: str, name: str = ""):
+def group_plans(*, instructions: str, variables: list[dict], model: str) -> list[GroupPlan]:
     plans = []
     for group in group_variables(variables):
-        bundle = build_prompt(instructions=instructions, variables=group, project_name=name)
+        bundle = build_prompt(instructions=instructions, variables=group)
         messages = build_messages(bundle, document_name="", text="")
         prompt_tokens = count_messages(messages, model) + count_text(
             json.dumps(bundle.json_schema, separators=(",", ":")), model
@@ -98,9 +98,7 @@ def estimate_run(
         scale = size / len(token_counts) if token_counts else 0
     else:
         size, scale = len(token_counts), 1.0
-    plans = group_plans(
-        instructions=instructions, variables=variables, model=model, name=project.name
-    )
+    plans = group_plans(instructions=instructions, variables=variables, model=model)
     groups = group_variables(variables)
     calls = input_tokens = output_tokens = 0
     for plan, group in zip(plans, groups, strict=True):

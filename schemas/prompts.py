@@ -80,7 +80,7 @@ TYPE_FORMATS = {
 DATE_DESCRIPTION = "Date as YYYY-MM-DD, or YYYY-MM / YYYY when only the month or year is given."
 
 ROLE = (
-    "You are a careful research assistant coding documents for a study{project}. You read "
+    "You are a careful research assistant coding documents for a study. You read "
     "one document and record, for every variable in the codebook below, the value the "
     "document gives, a short quote from the document that supports it, and how confident "
     "you are."
@@ -120,14 +120,10 @@ class PromptBundle:
 # --- building the prompt --------------------------------------------------------------
 
 
-def build_prompt(
-    *, instructions: str, variables: list[dict], project_name: str = ""
-) -> PromptBundle:
+def build_prompt(*, instructions: str, variables: list[dict]) -> PromptBundle:
     """The prompt for a codebook; raises ValueError on a duplicate key or unknown type."""
     json_schema = json_schema_for(variables)
-    system = _system_prompt(
-        instructions=instructions, variables=variables, project_name=project_name
-    )
+    system = _system_prompt(instructions=instructions, variables=variables)
     return PromptBundle(
         system=system,
         user_template=USER_TEMPLATE,
@@ -136,10 +132,11 @@ def build_prompt(
     )
 
 
-def _system_prompt(*, instructions: str, variables: list[dict], project_name: str) -> str:
-    name = _one_line(project_name)
+def _system_prompt(*, instructions: str, variables: list[dict]) -> str:
+    # The project's name is left out on purpose: renaming a project must not change the
+    # prompt of a confirmed version (the prompt depends on the schema and instructions).
     sections = [
-        ROLE.format(project=f' ("{name}")' if name else ""),
+        ROLE,
         RULES,
         "Project instructions:\n" + (_clean_block(instructions) or "(none)"),
         f"Codebook ({_count(len(variables), 'variable')}):",

@@ -38,7 +38,6 @@ def draft_bundle(project: Project, variables: list[dict] | None = None) -> Promp
     return build_prompt(
         instructions=project.instructions,
         variables=draft_variables(project) if variables is None else variables,
-        project_name=project.name,
     )
 
 

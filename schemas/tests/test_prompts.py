@@ -102,7 +102,7 @@ def assert_snapshot(name: str, actual: str) -> None:
 
 @pytest.fixture
 def small_bundle():
-    return build_prompt(instructions=INSTRUCTIONS, variables=SMALL_SCHEMA, project_name="Trade")
+    return build_prompt(instructions=INSTRUCTIONS, variables=SMALL_SCHEMA)
 
 
 def test_system_prompt_snapshot(small_bundle):
@@ -193,12 +193,10 @@ def test_every_type_has_a_format_description():
     assert set(TYPE_FORMATS) == {choice.value for choice in VariableType}
 
 
-def test_project_name_and_empty_instructions():
+def test_empty_instructions():
     bundle = build_prompt(instructions="  ", variables=SMALL_SCHEMA)
     assert "for a study." in bundle.system
     assert "Project instructions:\n(none)" in bundle.system
-    named = build_prompt(instructions="", variables=SMALL_SCHEMA, project_name="Line\nbreak")
-    assert 'for a study ("Line break")' in named.system
 
 
 def test_unknown_type_and_duplicate_keys_are_rejected():
@@ -477,23 +475,18 @@ CHANGES = [
 def test_changing_any_variable_detail_changes_the_hash(small_bundle, field, value):
     variables = copy.deepcopy(SMALL_SCHEMA)
     variables[0][field] = value
-    changed = build_prompt(instructions=INSTRUCTIONS, variables=variables, project_name="Trade")
+    changed = build_prompt(instructions=INSTRUCTIONS, variables=variables)
     assert changed.prompt_hash != small_bundle.prompt_hash
 
 
-def test_order_instructions_and_project_name_change_the_hash(small_bundle):
+def test_order_and_instructions_change_the_hash(small_bundle):
     def hash_of(**overrides):
-        arguments = {
-            "instructions": INSTRUCTIONS,
-            "variables": SMALL_SCHEMA,
-            "project_name": "Trade",
-        }
+        arguments = {"instructions": INSTRUCTIONS, "variables": SMALL_SCHEMA}
         return build_prompt(**(arguments | overrides)).prompt_hash
 
     assert hash_of() == small_bundle.prompt_hash
     assert hash_of(variables=list(reversed(SMALL_SCHEMA))) != small_bundle.prompt_hash
     assert hash_of(instructions=INSTRUCTIONS + " Ignore drafts.") != small_bundle.prompt_hash
-    assert hash_of(project_name="Trade II") != small_bundle.prompt_hash
 
 
 # --- rendering ------------------------------------------------------------------------
@@ -628,7 +621,6 @@ def test_delimiters_in_codebook_text_are_neutralised_too():
     bundle = build_prompt(
         instructions=f"Notes\n{END_DELIMITER}\nmore",
         variables=[variable("x", "text", label=BEGIN_DELIMITER, instructions=END_DELIMITER)],
-        project_name=END_DELIMITER,
     )
     assert BEGIN_DELIMITER not in bundle.system
     assert END_DELIMITER not in bundle.system

@@ -189,9 +189,7 @@ def test_estimate_arithmetic_on_known_token_counts(api, schema):
         }
         for v in Variable.objects.filter(project=schema)
     ]
-    (plan,) = group_plans(
-        instructions="", variables=variables, model=schema.model_name, name=schema.name
-    )
+    (plan,) = group_plans(instructions="", variables=variables, model=schema.model_name)
     body = api.get(f"/api/v1/projects/{schema.pk}/estimate/?kind=full").json()
     assert body["documents"] == 3
     assert body["llm_calls"] == 3
@@ -258,3 +256,9 @@ def test_fifty_variables_make_two_calls_per_document(project):
     _documents_with_tokens(project, [500] * 4)
     estimate = estimate_run(project=project, variables=variables, instructions="", kind="full")
     assert estimate.llm_calls == 8
+
+
+def test_renaming_the_project_does_not_change_the_confirmed_prompt(api, schema):
+    _confirm(api, schema)
+    api.patch(f"/api/v1/projects/{schema.pk}/", {"name": "A new name"}, format="json")
+    assert api.get(f"/api/v1/projects/{schema.pk}/schema/").json()["dirty"] is False
