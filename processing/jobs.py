@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Count, F
 from django.utils import timezone
 
+from processing.estimates import job_estimate
 from processing.models import Extraction, JobDocument, ProcessingJob, ProcessingLog
 from projects.models import Document, Project
 from schemas.versions import current_version
@@ -139,9 +140,9 @@ def job_create(
     sample_size: int | None = None,
     document_ids: list[int] | None = None,
     budget_usd: Decimal | None = None,
-    estimated_cost_usd: Decimal | None = None,
 ) -> ProcessingJob:
-    """Snapshot the work of a new job (one item per document) and queue it."""
+    """Snapshot the work of a new job (one item per document), estimate what exactly
+    those documents will cost, and queue it."""
     if kind not in ProcessingJob.Kind.values:
         raise JobInputError({"kind": ["Choose sample or full."]})
     if sample_size is not None and sample_size < 1:
@@ -179,6 +180,9 @@ def job_create(
             f"{model} (or is being processed). Nothing to run.",
             code="nothing_to_process",
         )
+    estimate = job_estimate(
+        project=project, version=version, kind=ProcessingJob.Kind.FULL, document_ids=chosen
+    )
     with transaction.atomic():
         job = ProcessingJob.objects.create(
             project=project,
@@ -189,7 +193,7 @@ def job_create(
             sample_size=size if kind == ProcessingJob.Kind.SAMPLE else None,
             total=len(chosen),
             budget_usd=budget_usd,
-            estimated_cost_usd=estimated_cost_usd,
+            estimated_cost_usd=Decimal(str(estimate.cost_usd)),
             created_by=user if getattr(user, "is_authenticated", False) else None,
         )
         JobDocument.objects.bulk_create(

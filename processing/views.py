@@ -82,24 +82,12 @@ def job_start(request: HttpRequest, project_id: int) -> HttpResponse:
     try:
         sample_size = _int(request.POST.get("sample_size"))
         budget = _decimal(request.POST.get("budget_usd"))
-        version = schema_state(project).current
-        estimate = None
-        if version is not None and kind in ProcessingJob.Kind.values:
-            ids = jobs.full_run_document_ids(project, version.pk) if kind == "full" else None
-            estimate = job_estimate(
-                project=project,
-                version=version,
-                kind=kind,
-                sample_size=sample_size,
-                document_ids=ids or None,
-            )
         job = jobs.job_create(
             project=project,
             user=request.user,
             kind=kind,
             sample_size=sample_size,
             budget_usd=budget,
-            estimated_cost_usd=Decimal(str(estimate.cost_usd)) if estimate else None,
         )
     except jobs.JobInputError as exc:
         for problems in exc.errors.values():
