@@ -43,7 +43,10 @@ def results(request: HttpRequest, project_id: int) -> HttpResponse:
         ],
         "embed": request.GET.get("embed") == "1",
     }
-    if version is not None:
+    context["has_results"] = (
+        version is not None and Extraction.objects.filter(schema_version=version).exists()
+    )
+    if context["has_results"]:
         page, rows = results_page(
             project,
             version,

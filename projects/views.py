@@ -142,12 +142,15 @@ def document_upload(request: HttpRequest, project_id: int) -> HttpResponse:
             )
             status = 200
     if request.htmx:
-        return render(
+        response = render(
             request,
             "wizard/step1/upload_results.html",
             {"project": project, "report": report},
             status=status,
         )
+        if report is not None and report.created:
+            response["HX-Trigger"] = "documents-changed"  # the list and stepper refresh
+        return response
     if report is not None:
         _report_messages(request, report)
     return redirect("projects:documents", project.pk)
@@ -173,11 +176,14 @@ def document_paste(request: HttpRequest, project_id: int) -> HttpResponse:
             project=project, name=form.cleaned_data["name"], text=form.cleaned_data["text"]
         )
         if request.htmx:
-            return render(
+            response = render(
                 request,
                 "wizard/step1/upload_results.html",
                 {"project": project, "report": report, "paste_form": PasteForm()},
             )
+            if report.created:
+                response["HX-Trigger"] = "documents-changed"
+            return response
         _report_messages(request, report)
         return redirect("projects:documents", project.pk)
     if request.htmx:

@@ -28,7 +28,14 @@ class VariableForm(forms.Form):
     )
     required = forms.BooleanField(required=False, label="Every document must have a value")
 
-    def __init__(self, *args, project: Project, instance: Variable | None = None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        project: Project,
+        instance: Variable | None = None,
+        autofocus: bool = False,
+        **kwargs,
+    ):
         if instance is not None and "initial" not in kwargs:
             kwargs["initial"] = {
                 "key": instance.key,
@@ -43,6 +50,18 @@ class VariableForm(forms.Form):
         self.instance = instance
         suffix = f"-{instance.pk}" if instance else "-new"
         self.auto_id = f"id_%s{suffix}"
+        # After an HTMX swap the browser's focus is lost; htmx moves it to [autofocus].
+        if autofocus:
+            self.fields["key"].widget.attrs["autofocus"] = True
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        if self.errors:
+            first = next((name for name in self.fields if name in self.errors), None)
+            for name, field in self.fields.items():
+                field.widget.attrs.pop("autofocus", None)
+                if name == first:
+                    field.widget.attrs["autofocus"] = True
 
     def clean(self) -> dict:
         data = super().clean()

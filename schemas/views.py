@@ -49,11 +49,18 @@ def _as_dict(variable: Variable) -> dict:
     }
 
 
-def _editor_context(project, *, form: VariableForm | None = None) -> dict:
+def _editor_context(
+    project,
+    *,
+    form: VariableForm | None = None,
+    focus_variable: int | None = None,
+    focus_new: bool = False,
+) -> dict:
     state = schema_state(project)
     return project_context(project, step=2) | {
         "rows": _variable_rows(project),
-        "form": form or VariableForm(project=project),
+        "form": form or VariableForm(project=project, autofocus=focus_new),
+        "focus_variable": focus_variable,
         "state": state,
         "category_types": sorted(CATEGORY_TYPES),
         "type_hints": TYPE_HINTS,
@@ -73,10 +80,26 @@ TYPE_HINTS = {
 }
 
 
-def _editor(request: HttpRequest, project, *, form=None, status: int = 200) -> HttpResponse:
+def _editor(
+    request: HttpRequest,
+    project,
+    *,
+    form=None,
+    status: int = 200,
+    focus_variable: int | None = None,
+    focus_new: bool = False,
+    clear_suggestions: bool = False,
+) -> HttpResponse:
     project = project_get_for_user(request.user, project.pk)  # fresh counts for the stepper
     template = EDITOR + "#editor" if request.htmx else EDITOR
-    return render(request, template, _editor_context(project, form=form), status=status)
+    context = _editor_context(
+        project, form=form, focus_variable=focus_variable, focus_new=focus_new
+    )
+    context["clear_suggestions"] = clear_suggestions
+    response = render(request, template, context, status=status)
+    if request.htmx and status == 200:
+        response["HX-Trigger"] = "schema-changed"  # the stepper refreshes itself
+    return response
 
 
 @require_GET
@@ -96,7 +119,7 @@ def variable_add(request: HttpRequest, project_id: int) -> HttpResponse:
             form.add_error(None, list(exc.errors.values())[0])
         else:
             messages.success(request, f"Variable “{variable.key}” added.")
-            return _editor(request, project)
+            return _editor(request, project, focus_new=True)
     return _editor(request, project, form=form, status=400)
 
 
@@ -104,11 +127,11 @@ def variable_add(request: HttpRequest, project_id: int) -> HttpResponse:
 def variable_edit(request: HttpRequest, project_id: int, variable_id: int) -> HttpResponse:
     project = project_get_for_user(request.user, project_id)
     variable = get_object_or_404(Variable, project=project, pk=variable_id)
-    form = VariableForm(request.POST or None, project=project, instance=variable)
+    form = VariableForm(request.POST or None, project=project, instance=variable, autofocus=True)
     if request.method == "POST" and form.is_valid():
         variable_service.variable_update(variable=variable, data=form.cleaned_values)
         messages.success(request, f"Variable “{variable.key}” saved.")
-        return _editor(request, project)
+        return _editor(request, project, focus_variable=variable.pk)
     status = 400 if request.method == "POST" else 200
     context = project_context(project, step=2) | {
         "edit_form": form,
@@ -129,7 +152,9 @@ def variable_delete(request: HttpRequest, project_id: int, variable_id: int) -> 
     key = variable.key
     variable_service.variable_delete(variable=variable)
     messages.success(request, f"Variable “{key}” deleted.")
-    return _editor(request, project) if request.htmx else redirect("schemas:variables", project.pk)
+    if not request.htmx:
+        return redirect("schemas:variables", project.pk)
+    return _editor(request, project, focus_new=True)
 
 
 @require_POST
@@ -186,7 +211,9 @@ def suggestions_add(request: HttpRequest, project_id: int) -> HttpResponse:
         messages.error(request, f"Not added — {problem}")
     if not added and not refused:
         messages.warning(request, "Tick the suggestions you want to add.")
-    return _editor(request, project) if request.htmx else redirect("schemas:variables", project.pk)
+    if not request.htmx:
+        return redirect("schemas:variables", project.pk)
+    return _editor(request, project, clear_suggestions=bool(added))
 
 
 # --- Step 3 ---------------------------------------------------------------------------

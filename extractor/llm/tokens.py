@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import logging
 import math
+import threading
 from collections.abc import Iterable, Mapping
 
 logger = logging.getLogger(__name__)
@@ -57,9 +58,18 @@ def _offline_encoding():
         return _CharEstimate()
 
 
-@functools.cache
+_encoding_lock = threading.Lock()
+
+
 def encoding_for(model: str):
-    """The tokenizer for ``model``; cached per model, fallbacks logged once per model."""
+    """The tokenizer for ``model``; cached per model, fallbacks logged once per model
+    (the lock keeps threads that start together from each loading and logging it)."""
+    with _encoding_lock:
+        return _load_encoding(model)
+
+
+@functools.cache
+def _load_encoding(model: str):
     import tiktoken
 
     try:

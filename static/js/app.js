@@ -42,6 +42,14 @@
     if (message && !window.confirm(message)) event.preventDefault();
   }, true);
 
+  // Links styled as buttons answer Space like real buttons do.
+  document.addEventListener("keydown", function (event) {
+    var target = event.target;
+    if (event.key !== " " || !target.matches || !target.matches("a[role=button]")) return;
+    event.preventDefault();
+    target.click();
+  });
+
   function init(root) {
     root.querySelectorAll(".dropzone").forEach(initDropzone);
     initAutosubmit(root);
