@@ -129,6 +129,9 @@ def _commands(env: dict[str, str]) -> list[tuple[str, list[str]]]:
                 "4",
                 "--access-logfile",
                 "-",
+                # gunicorn's control socket defaults to one path per user, shared by
+                # every gunicorn on the machine: we do not use it.
+                "--no-control-socket",
             ],
         )
     )
