@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
@@ -39,6 +40,45 @@ def _version_or_error(project, raw):
     return version
 
 
+class ResultCellSerializer(serializers.Serializer):
+    """One value of a results row (documentation only: see cell_payload)."""
+
+    extraction_id = serializers.IntegerField()
+    value = serializers.JSONField(allow_null=True)
+    status = serializers.CharField(help_text="The extraction status.")
+    evidence = serializers.CharField(allow_blank=True)
+    evidence_start = serializers.IntegerField(allow_null=True)
+    evidence_end = serializers.IntegerField(allow_null=True)
+    confidence = serializers.FloatField(allow_null=True)
+    human_value = serializers.JSONField(allow_null=True)
+    corrected = serializers.BooleanField()
+    verified = serializers.BooleanField()
+    final_value = serializers.JSONField(allow_null=True)
+    message = serializers.CharField(allow_blank=True)
+
+
+class ResultDocumentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    metadata = serializers.DictField()
+
+
+class ResultRowSerializer(serializers.Serializer):
+    document = ResultDocumentSerializer()
+    values = serializers.DictField(
+        child=ResultCellSerializer(allow_null=True),
+        help_text="One entry per variable key; null where the document has no value.",
+    )
+
+
+class ResultsPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    schema_version = serializers.IntegerField()
+    results = ResultRowSerializer(many=True)
+
+
 class ResultsView(APIView):
     @extend_schema(
         summary="One row per document, one value per variable",
@@ -57,7 +97,7 @@ class ResultsView(APIView):
             OpenApiParameter("page", int),
             OpenApiParameter("page_size", int),
         ],
-        responses=serializers.DictField(),
+        responses=ResultsPageSerializer,
     )
     def get(self, request: Request, project_id: int) -> Response:
         project = project_get_for_user(request.user, project_id)
@@ -295,10 +335,17 @@ class ExportDetailView(generics.RetrieveAPIView):
         )
 
 
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 class ExportDownloadView(APIView):
     @extend_schema(
         summary="Download the export file",
-        responses={(200, "application/octet-stream"): bytes},
+        responses={
+            (200, "text/csv"): OpenApiTypes.STR,
+            (200, XLSX_MEDIA_TYPE): OpenApiTypes.BINARY,
+            (200, "application/json"): OpenApiTypes.OBJECT,  # {metadata, codebook, rows}
+        },
     )
     def get(self, request: Request, export_id: int):
         export = get_object_or_404(Export.objects.for_user(request.user), pk=export_id)

@@ -34,7 +34,20 @@ def _typed(variable: dict, value: Any) -> Any:
         typed, _notes = coerce_value(variable, value)
     except CoercionError as exc:
         raise ReviewError({"human_value": [str(exc)]}) from None
+    # PostgreSQL stores no NUL character (in text or JSON): refuse it here, not with a 500.
+    if _has_nul(typed):
+        raise ReviewError({"human_value": ["The value contains a NUL character (\\u0000)."]})
     return typed
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    if isinstance(value, dict):
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+    return False
 
 
 def extraction_review(

@@ -19,6 +19,7 @@ from exports.results import (
 )
 from exports.review import ReviewError, extraction_review, variable_of
 from exports.services import ExportError, export_create
+from extractor.throttling import wizard_throttle
 from processing.models import Extraction
 from projects.selectors import project_get_for_user
 from projects.views import project_context
@@ -197,6 +198,7 @@ def agreement_fragment(request: HttpRequest, project_id: int) -> HttpResponse:
 
 
 @require_POST
+@wizard_throttle("export")
 def export_start(request: HttpRequest, project_id: int) -> HttpResponse:
     project = project_get_for_user(request.user, project_id)
     export_format = request.POST.get("format", "")

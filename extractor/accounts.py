@@ -10,6 +10,8 @@ from django.contrib.auth.forms import UserCreationForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from extractor.throttling import wizard_throttle
+
 
 class SignupForm(UserCreationForm):
     email = forms.EmailField(required=False, help_text="Optional; used for password resets.")
@@ -20,6 +22,7 @@ class SignupForm(UserCreationForm):
 
 
 @login_not_required
+@wizard_throttle("signup")
 def signup(request: HttpRequest) -> HttpResponse:
     if not settings.SIGNUP_ENABLED:
         raise Http404("Sign-up is turned off on this server.")

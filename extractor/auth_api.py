@@ -1,15 +1,47 @@
-"""The API's token endpoint: ``POST /api/v1/auth/token/`` with username and password."""
+"""The API's token endpoint: ``POST /api/v1/auth/token/`` with username and password.
+
+Repeated wrong passwords are slowed down per account and per client address, with the
+same rules and counters as the log-in page (:mod:`extractor.throttling`).
+"""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import exceptions, serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from extractor.throttling import (
+    login_failure_record,
+    login_success_record,
+    login_wait_seconds,
+    wait_message,
+)
+
+
+class TokenRequestSerializer(AuthTokenSerializer):
+    """DRF's username/password check, refused outright while blocked."""
+
+    def validate(self, attrs: dict) -> dict:
+        request = self.context["request"]
+        username = attrs.get("username") or ""
+        wait = login_wait_seconds(request=request, username=username)
+        if wait:
+            throttled = exceptions.Throttled(wait=wait)
+            throttled.detail = exceptions.ErrorDetail(wait_message(wait), code="throttled")
+            raise throttled
+        try:
+            attrs = super().validate(attrs)
+        except serializers.ValidationError:
+            if username and attrs.get("password"):
+                login_failure_record(request=request, username=username)
+            raise
+        login_success_record(username=username)
+        return attrs
 
 
 class TokenView(APIView):
@@ -19,12 +51,20 @@ class TokenView(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
+        summary="Exchange a username and password for an API token",
         request=AuthTokenSerializer,
-        responses=inline_serializer("TokenResponse", {"token": serializers.CharField()}),
+        responses={
+            200: inline_serializer("TokenResponse", {"token": serializers.CharField()}),
+            400: OpenApiResponse(description="Missing or wrong username or password"),
+            429: OpenApiResponse(
+                description="Too many failed attempts for this account or address; "
+                "the Retry-After header says when to try again"
+            ),
+        },
         auth=[],
     )
     def post(self, request: Request) -> Response:
-        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
+        serializer = TokenRequestSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
         return Response({"token": token.key})

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -13,7 +16,6 @@ from rest_framework.views import APIView
 
 from extractor.api import Conflict
 from processing import jobs
-from processing.estimates import job_estimate
 from processing.models import JobDocument, ProcessingJob, ProcessingLog
 from processing.selectors import (
     job_eta_seconds,
@@ -23,7 +25,6 @@ from processing.selectors import (
     jobs_for_project,
 )
 from projects.selectors import project_get_for_user
-from schemas.versions import current_version
 
 
 class JobSerializer(serializers.ModelSerializer):
@@ -135,27 +136,19 @@ class ProjectJobListView(generics.ListAPIView):
     @extend_schema(
         summary="Start a sample or full run of the current schema version",
         request=JobCreateSerializer,
-        responses={201: JobSerializer},
+        responses={
+            201: JobSerializer,
+            409: OpenApiResponse(
+                description="No confirmed schema version, or no ready documents to process"
+            ),
+        },
     )
     def post(self, request: Request, project_id: int) -> Response:
         project = project_get_for_user(request.user, project_id)
         body = JobCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        version = current_version(project)
         try:
-            estimate = None
-            if version is not None:
-                ids = data.get("document_ids")
-                if data["kind"] == ProcessingJob.Kind.FULL and not ids:
-                    ids = jobs.full_run_document_ids(project, version.pk) or None
-                estimate = job_estimate(
-                    project=project,
-                    version=version,
-                    kind=data["kind"],
-                    sample_size=data.get("sample_size"),
-                    document_ids=ids,
-                )
             job = jobs.job_create(
                 project=project,
                 user=request.user,
@@ -163,7 +156,6 @@ class ProjectJobListView(generics.ListAPIView):
                 sample_size=data.get("sample_size"),
                 document_ids=data.get("document_ids"),
                 budget_usd=data.get("budget_usd"),
-                estimated_cost_usd=Decimal(str(estimate.cost_usd)) if estimate else None,
             )
         except (jobs.JobConflict, jobs.JobInputError) as exc:
             _raise_api_error(exc)

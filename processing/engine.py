@@ -36,6 +36,7 @@ from extractor.llm.errors import (
 )
 from extractor.llm.gateway import CallContext, complete_json
 from extractor.llm.models import LLMCall
+from extractor.text import without_nul
 from processing.answers import ValidatedValue, validate_answer
 from processing.evidence import EvidenceIndex
 from processing.jobs import enqueue_runners, job_fail, job_finish_if_done, job_log
@@ -253,14 +254,17 @@ def _extraction_rows(
                 schema_version=version,
                 job=job,
                 variable_key=variable["key"],
-                value=value.value if value else None,
-                raw=value.raw if value else None,
-                evidence=(value.evidence or "") if value else "",
+                # A NUL in a model's answer would make PostgreSQL refuse the whole row.
+                value=without_nul(value.value) if value else None,
+                raw=without_nul(value.raw) if value else None,
+                evidence=without_nul(value.evidence or "") if value else "",
                 evidence_start=value.evidence_start if value else None,
                 evidence_end=value.evidence_end if value else None,
                 confidence=value.confidence if value else None,
                 status=value.status if value else Extraction.Status.ERROR,
-                message=(value.message or "") if value else "No answer for this variable.",
+                message=without_nul(value.message or "")
+                if value
+                else "No answer for this variable.",
                 model=job.model,
             )
         )
@@ -552,5 +556,5 @@ def job_run(*, job_id: int, hostname: str = "local") -> None:
         and JobDocument.objects.filter(job_id=job_id, status=ItemStatus.PENDING).exists()
     ):
         with transaction.atomic():
-            enqueue_runners(job, count=1)
+            enqueue_runners(job, count=1, handoff=True)
     job_finish_if_done(job_id)

@@ -61,9 +61,22 @@ def job_log(
     )
 
 
-def enqueue_runners(job: ProcessingJob, count: int | None = None) -> None:
+# A runner handing over to its successor waits this long (about a minute) for the
+# broker to come back: a successor lost to a broker restart is never replaced while
+# another runner of the job lives (the sweeper only restarts jobs nobody works on), so
+# the job would go on with fewer runners to the end (bench/faults.py).
+HANDOFF_RETRY_POLICY = {
+    "max_retries": 15,
+    "interval_start": 1,
+    "interval_step": 1,
+    "interval_max": 5,
+}
+
+
+def enqueue_runners(job: ProcessingJob, count: int | None = None, *, handoff: bool = False) -> None:
     """Queue runner tasks once the surrounding transaction commits, so a worker never
-    looks for a job row that is not there yet."""
+    looks for a job row that is not there yet. ``handoff``: a runner queues its
+    successor, and waits for an unreachable broker instead of giving up at once."""
     from processing.tasks import run_job
 
     pending = count or max(
@@ -74,7 +87,10 @@ def enqueue_runners(job: ProcessingJob, count: int | None = None) -> None:
         ),
     )
     job_id = job.pk
-    transaction.on_commit(lambda: [run_job.delay(job_id) for _ in range(pending)])
+    options = {"retry": True, "retry_policy": HANDOFF_RETRY_POLICY} if handoff else {}
+    transaction.on_commit(
+        lambda: [run_job.apply_async((job_id,), **options) for _ in range(pending)]
+    )
 
 
 def _sample_documents(documents: list[int], size: int, seed: int) -> list[int]:

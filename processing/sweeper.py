@@ -23,8 +23,9 @@ Status = ProcessingJob.Status
 ItemStatus = JobDocument.Status
 
 
-def _requeue(items, reason: str) -> int:
-    """Give running items back (or fail those out of attempts); returns how many."""
+def _requeue(items, reason: str, dead_runners: dict[int, set[str]]) -> int:
+    """Give running items back (or fail those out of attempts); returns how many, and
+    adds the runners that held them to ``dead_runners`` (job id -> runner ids)."""
     count = 0
     for item in items.select_related("job"):
         exhausted = item.attempts >= settings.PROCESSING_MAX_ATTEMPTS
@@ -38,6 +39,7 @@ def _requeue(items, reason: str) -> int:
         if not updated:
             continue
         count += 1
+        dead_runners.setdefault(item.job_id, set()).add(item.worker)
         if target == ItemStatus.FAILED:
             ProcessingJob.objects.filter(pk=item.job_id).update(
                 processed=F("processed") + 1, failed=F("failed") + 1
@@ -59,12 +61,13 @@ def sweep(*, restarted_hostname: str | None = None) -> dict[str, int]:
     dead incarnation and is put back at once instead of waiting for the lease."""
     now = timezone.now()
     expired = JobDocument.objects.filter(status=ItemStatus.RUNNING, lease_expires_at__lt=now)
-    requeued = _requeue(expired, "the worker stopped renewing its lease")
+    dead_runners: dict[int, set[str]] = {}
+    requeued = _requeue(expired, "the worker stopped renewing its lease", dead_runners)
     if restarted_hostname:
         orphans = JobDocument.objects.filter(
             status=ItemStatus.RUNNING, worker__startswith=f"{restarted_hostname}:"
         )
-        requeued += _requeue(orphans, f"worker {restarted_hostname} restarted")
+        requeued += _requeue(orphans, f"worker {restarted_hostname} restarted", dead_runners)
 
     stale = now - timedelta(seconds=max(settings.PROCESSING_LEASE_SECONDS, 30))
     restarted = 0
@@ -77,11 +80,14 @@ def sweep(*, restarted_hostname: str | None = None) -> dict[str, int]:
             continue
         has_pending = JobDocument.objects.filter(job=job, status=ItemStatus.PENDING).exists()
         quiet = job.heartbeat_at is None or job.heartbeat_at < stale
-        if has_pending and (quiet or restarted_hostname):
+        # Runners whose items came back are dead, and the job's other runners keep it
+        # from ever looking quiet: replace each, or the job goes on with fewer to the end.
+        lost = min(len(dead_runners.get(job.pk, ())), settings.PROCESSING_PARALLEL_TASKS)
+        if has_pending and (quiet or restarted_hostname or lost):
             # No runner has shown signs of life: its message may be lost with a dead
             # worker. An extra runner is harmless (it finds nothing and ends).
             with transaction.atomic():
-                enqueue_runners(job, count=1)
+                enqueue_runners(job, count=max(lost, 1))
             ProcessingJob.objects.filter(pk=job.pk).update(heartbeat_at=now)
             restarted += 1
     # A call can last at most the gateway's total timeout; twice that is safely dead.

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from extractor.throttling import wizard_throttle
 from processing import jobs
 from processing.estimates import job_estimate
 from processing.models import JobDocument, ProcessingJob
@@ -76,6 +77,7 @@ def _int(raw: str | None) -> int | None:
 
 
 @require_POST
+@wizard_throttle("job")
 def job_start(request: HttpRequest, project_id: int) -> HttpResponse:
     project = project_get_for_user(request.user, project_id)
     kind = request.POST.get("kind", "")

@@ -148,7 +148,7 @@ IngestReportSerializer = inline_serializer(
                     "filename": serializers.CharField(),
                     "code": serializers.CharField(),
                     "message": serializers.CharField(),
-                    "document_id": serializers.IntegerField(required=False),
+                    "document_id": serializers.IntegerField(required=False, allow_null=True),
                 },
             )
         ),

@@ -7,7 +7,7 @@ still imports nothing from the apps that build on it.
 
 from __future__ import annotations
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 
 from projects.models import Document, Project
@@ -15,15 +15,17 @@ from projects.models import Document, Project
 FINISHED_JOB_STATUSES = ("completed", "completed_with_errors")
 
 
-def _count(relation: str, condition: Q | None = None) -> Subquery:
+def _count(relation: str, **conditions) -> Subquery:
     """COUNT of a reverse relation as a correlated subquery: one cheap indexed count per
-    project instead of joins that multiply rows."""
-    inner = (
-        Project.objects.filter(pk=OuterRef("pk"))
-        .annotate(n=Count(relation, filter=condition))
-        .values("n")
+    project instead of joins that multiply rows. The subquery reads the related table
+    alone (no join back to the project, no GROUP BY): half the time Django takes to build
+    and compile the query, which every project page and API request pays."""
+    relation_field = Project._meta.get_field(relation)
+    rows = relation_field.related_model._base_manager.filter(
+        **{relation_field.field.name: OuterRef("pk")}, **conditions
     )
-    return Subquery(inner)
+    counted = rows.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
+    return Subquery(counted, output_field=IntegerField())
 
 
 def project_queryset_for_user(user) -> QuerySet[Project]:
@@ -31,18 +33,16 @@ def project_queryset_for_user(user) -> QuerySet[Project]:
     show, in a single query."""
     return Project.objects.for_user(user).annotate(
         document_count=_count("documents"),
-        ready_document_count=_count("documents", Q(documents__status=Document.Status.READY)),
-        failed_document_count=_count("documents", Q(documents__status=Document.Status.FAILED)),
+        ready_document_count=_count("documents", status=Document.Status.READY),
+        failed_document_count=_count("documents", status=Document.Status.FAILED),
         variable_count=_count("variables"),
         version_count=_count("schema_versions"),
         current_version_number=F("schema_head__current_version__number"),
         finished_full_jobs=_count(
             "jobs",
-            Q(
-                jobs__kind="full",
-                jobs__status__in=FINISHED_JOB_STATUSES,
-                jobs__schema_version=F("schema_head__current_version"),
-            ),
+            kind="full",
+            status__in=FINISHED_JOB_STATUSES,
+            schema_version=OuterRef("schema_head__current_version"),
         ),
         job_count=_count("jobs"),
     )
@@ -80,6 +80,8 @@ def document_search(
 ) -> QuerySet[Document]:
     if status in Document.Status.values:
         queryset = queryset.filter(status=status)
+    # No stored text holds a NUL, and PostgreSQL refuses one in a query parameter.
+    search = search.replace("\x00", "")
     if search:
         queryset = queryset.filter(Q(name__icontains=search) | Q(text__icontains=search))
     return queryset

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from extractor.throttling import wizard_throttle
 from projects import ingest, services
 from projects.forms import PasteForm, ProjectForm
 from projects.models import Document
@@ -114,6 +115,7 @@ def _documents_page(
 
 
 @require_POST
+@wizard_throttle("upload")
 def document_upload(request: HttpRequest, project_id: int) -> HttpResponse:
     """Files from the drop zone or the table import; HTMX gets one line per file."""
     project = project_get_for_user(request.user, project_id)

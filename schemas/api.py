@@ -142,6 +142,7 @@ class ReorderSerializer(serializers.Serializer):
 
 class VariableReorderView(ProjectScopedMixin, generics.GenericAPIView):
     serializer_class = VariableSerializer
+    pagination_class = None  # answers the whole list; tells the OpenAPI document so
 
     @extend_schema(
         summary="Reorder the variables",
@@ -161,7 +162,11 @@ class VariableReorderView(ProjectScopedMixin, generics.GenericAPIView):
 
 
 class SuggestSerializer(serializers.Serializer):
-    document_ids = serializers.ListField(child=serializers.IntegerField(), required=False)
+    document_ids = serializers.ListField(
+        # Bounded: ids are 64-bit, and SQLite cannot compare a larger number (a 500).
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        required=False,
+    )
     max = serializers.IntegerField(
         required=False, default=10, min_value=1, max_value=MAX_SUGGESTIONS
     )
@@ -181,8 +186,10 @@ class SuggestResponseSerializer(serializers.Serializer):
 
 
 class VariableSuggestView(ProjectScopedMixin, APIView):
-    throttle_classes = [ScopedRateThrottle]
     throttle_scope = "suggest"
+
+    def get_throttles(self):
+        return [ScopedRateThrottle()] if self.request.method == "POST" else []
 
     @extend_schema(
         summary="Variables the model suggests (not saved)",
@@ -300,11 +307,42 @@ class VersionRestoreView(ProjectScopedMixin, APIView):
         return Response(VersionSerializer(version).data)
 
 
+class PromptMessageSerializer(serializers.Serializer):
+    role = serializers.CharField()
+    content = serializers.CharField()
+
+
+class PromptCallSerializer(serializers.Serializer):
+    group = serializers.IntegerField()
+    groups = serializers.IntegerField()
+    chunk = serializers.IntegerField()
+    chunks = serializers.IntegerField()
+    chunk_start = serializers.IntegerField()
+    chunk_end = serializers.IntegerField()
+    variables = serializers.ListField(child=serializers.CharField())
+    messages = PromptMessageSerializer(many=True)
+    response_format = serializers.DictField()
+    max_output_tokens = serializers.IntegerField()
+    input_tokens = serializers.IntegerField()
+
+
+class PromptPreviewSerializer(serializers.Serializer):
+    """The response of the prompt preview (documentation only)."""
+
+    document = serializers.IntegerField()
+    model = serializers.CharField()
+    messages = PromptMessageSerializer(many=True, help_text="The first call's messages.")
+    response_format = serializers.DictField(help_text="The first call's response format.")
+    input_tokens = serializers.IntegerField(help_text="Over every call for the document.")
+    llm_calls = serializers.IntegerField()
+    calls = PromptCallSerializer(many=True)
+
+
 class PromptPreviewView(ProjectScopedMixin, APIView):
     @extend_schema(
         summary="The exact messages and response format sent for one document",
         parameters=[OpenApiParameter("document", int, required=True)],
-        responses=serializers.DictField(),
+        responses=PromptPreviewSerializer,
     )
     def get(self, request: Request, project_id: int) -> Response:
         project = self.get_project()

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from extractor.llm.errors import LLMError
+from extractor.throttling import wizard_throttle
 from projects.models import Document
 from projects.selectors import project_get_for_user
 from projects.views import project_context
@@ -167,6 +168,7 @@ def variable_move(request: HttpRequest, project_id: int, variable_id: int) -> Ht
 
 
 @require_POST
+@wizard_throttle("suggest")
 def suggest(request: HttpRequest, project_id: int) -> HttpResponse:
     """Ask the model for variables; the answer is shown for review, never saved."""
     project = project_get_for_user(request.user, project_id)

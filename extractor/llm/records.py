@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from extractor.llm.errors import LLMError
 from extractor.llm.models import LLMCall
+from extractor.text import without_nul
 
 _TEXT_LIMIT = 20_000  # raw answers kept for audit; JSON answers are stored whole anyway
 
@@ -108,6 +109,7 @@ def record_failure(call: LLMCall, *, error: LLMError, text: str = "", **fields: 
 
 
 def _finish(call: LLMCall, **fields: Any) -> None:
+    fields = {name: without_nul(value) for name, value in fields.items()}
     fields["finished_at"] = timezone.now()
     for name, value in fields.items():
         setattr(call, name, value)

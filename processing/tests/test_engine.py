@@ -215,6 +215,31 @@ def test_sweeper_puts_back_the_work_of_a_dead_runner(engine_settings, treaty_pro
     assert ProcessingLog.objects.filter(job=job, event="item_requeued").count() == 2
 
 
+def test_sweeper_replaces_each_dead_runner_of_a_job_that_others_keep_alive(
+    engine_settings, treaty_project, user, monkeypatch, django_capture_on_commit_callbacks
+):
+    from processing.tasks import run_job
+
+    engine_settings.PROCESSING_PARALLEL_TASKS = 4
+    queued = []
+    monkeypatch.setattr(run_job, "apply_async", lambda args, **options: queued.append(args))
+    job = jobs.job_create(project=treaty_project, user=user, kind="full")
+    now = timezone.now()
+    # A live runner renews the job's heartbeat (so the job never looks quiet) while two
+    # dead runners' items wait for their leases to run out.
+    ProcessingJob.objects.filter(pk=job.pk).update(status=Status.RUNNING, heartbeat_at=now)
+    items = list(JobDocument.objects.filter(job=job)[:3])
+    for item, runner in zip(items, ["w1@h:1:aaa", "w1@h:1:bbb", "w2@h:2:ccc"], strict=True):
+        lease = now + timedelta(minutes=5) if runner.startswith("w2") else now - timedelta(1)
+        JobDocument.objects.filter(pk=item.pk).update(
+            status="running", attempts=1, worker=runner, lease_expires_at=lease
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        result = sweep()
+    assert result["requeued"] == 2
+    assert queued == [(job.pk,), (job.pk,)]
+
+
 def test_sweeper_fails_items_out_of_attempts(engine_settings, treaty_project, user):
     job = jobs.job_create(project=treaty_project, user=user, kind="sample", sample_size=1)
     ProcessingJob.objects.filter(pk=job.pk).update(status=Status.RUNNING)
@@ -254,3 +279,23 @@ def test_ten_percent_random_faults_still_complete(engine_settings, start_llm_sim
     assert Extraction.objects.filter(job=job).count() == 20 * 5
     faulty = [r for r in simulator.requests() if r["status"] != 200]
     assert len(simulator.requests()) == 20 + len(faulty)  # only the faults were repeated
+
+
+def test_nul_characters_in_an_answer_do_not_break_the_save(engine_settings, user):
+    from processing.answers import ValidatedValue
+    from processing.engine import item_claim, item_complete
+
+    project = make_project(user, documents=TEXTS[:1])
+    job = jobs.job_create(project=project, user=user, kind="full")
+    ProcessingJob.objects.filter(pk=job.pk).update(status=Status.RUNNING)
+    item = item_claim(job_id=job.pk, worker="w")
+    version = job.schema_version
+    values = {
+        "country": ValidatedValue(
+            "Fran\x00ce", "ok", "note\x00", "quote\x00", None, None, 0.5, {"value": "Fran\x00ce"}
+        ),
+    }
+    assert item_complete(job=job, version=version, item=item, worker="w", values=values)
+    saved = Extraction.objects.get(job=job, variable_key="country")
+    assert (saved.value, saved.evidence, saved.message) == ("France", "quote", "note")
+    assert saved.raw == {"value": "France"}

@@ -1,0 +1,78 @@
+"""The OpenAPI document's error responses, added in one place.
+
+Every error the API answers has the same body (extractor.api.error_body). Rather than
+repeat it on every view, this drf-spectacular postprocessing hook gives each operation:
+
+* an ``Error`` body on the error statuses its view names (views state only the status
+  and when it happens, e.g. ``409: OpenApiResponse(description=...)``);
+* ``429`` with ``Retry-After`` on POSTs of views with a DRF ``throttle_scope``;
+* a ``default`` response with the ``Error`` body for the rest (400, 401, 404, 405,
+  415, 503...): a client can rely on the format of any error.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "Every error answer (API.md, Conventions).",
+    "properties": {
+        "error": {
+            "type": "object",
+            "properties": {
+                "code": {
+                    "type": "string",
+                    "description": "Stable snake_case code, e.g. validation_error.",
+                },
+                "message": {"type": "string", "description": "A sentence for a person."},
+                "details": {
+                    "type": "object",
+                    "additionalProperties": {},
+                    "description": "Per field for validation errors; may be empty.",
+                },
+            },
+            "required": ["code", "message", "details"],
+        }
+    },
+    "required": ["error"],
+}
+ERROR_REF = {"$ref": "#/components/schemas/Error"}
+ERROR_CONTENT = {"application/json": {"schema": ERROR_REF}}
+RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds to wait before trying again.",
+        "schema": {"type": "integer"},
+    }
+}
+
+
+def add_error_responses(result: dict, generator, request, public) -> dict:
+    """POSTPROCESSING_HOOKS entry: see the module docstring."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    throttled = _throttled_operations(generator)
+    for path, operations in result.get("paths", {}).items():
+        for method, operation in operations.items():
+            responses = operation.setdefault("responses", {})
+            if (path, method.upper()) in throttled and "429" not in responses:
+                responses["429"] = {"description": "Too many requests for this user."}
+            for status, response in responses.items():
+                if status.startswith(("4", "5")):
+                    response.setdefault("content", ERROR_CONTENT)
+                    if status == "429":
+                        response.setdefault("headers", RETRY_AFTER)
+            responses.setdefault(
+                "default",
+                {"description": "An error, in the API's error format.", "content": ERROR_CONTENT},
+            )
+    return result
+
+
+def _throttled_operations(generator) -> set[tuple[str, str]]:
+    """(path, method) of POSTs whose view counts a DRF throttle scope."""
+    found = set()
+    for path, _regex, method, callback in generator.endpoints or []:
+        view_class = getattr(callback, "cls", None)
+        if method == "POST" and getattr(view_class, "throttle_scope", None):
+            found.add((path, method))
+    return found

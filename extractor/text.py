@@ -1,0 +1,21 @@
+"""Text the database can store, whatever a file or a model sent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def without_nul(value: Any) -> Any:
+    """``value`` with NUL characters removed from every string in it.
+
+    PostgreSQL refuses NUL in text and in jsonb strings (SQLite takes it), so a model
+    answer or an error message carrying one must be cleaned before it is saved, or the
+    save fails on one database and not the other.
+    """
+    if isinstance(value, str):
+        return value.replace("\x00", "") if "\x00" in value else value
+    if isinstance(value, list):
+        return [without_nul(item) for item in value]
+    if isinstance(value, dict):
+        return {without_nul(key): without_nul(item) for key, item in value.items()}
+    return value

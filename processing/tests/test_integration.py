@@ -1,0 +1,119 @@
+"""Real Celery worker processes, the configured broker (Redis, or the filesystem
+transport in embedded mode) and database, the simulator over HTTP.
+
+The worker is a separate process started like production starts it; tests talk to it
+only through the database and the broker, and one of them kills it with SIGKILL.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from extractor.simulator import Simulator
+from processing.models import Extraction, JobDocument, ProcessingJob
+from processing.tests.conftest import make_project
+from processing.tests.workers import Worker
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+FINISHED = {"completed", "completed_with_errors", "failed", "cancelled", "paused"}
+
+
+@pytest.fixture
+def simulator():
+    sim = Simulator(latency=0.2)
+    yield sim
+    sim.stop()
+
+
+@pytest.fixture
+def workers(tmp_path):
+    started: list[Worker] = []
+
+    def start(simulator: Simulator, name: str) -> Worker:
+        worker = Worker(simulator, name, tmp_path / "worker.log").start()
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()
+
+
+def _wait(job_id: int, until, *, timeout: float = 90, log: Path | None = None) -> ProcessingJob:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = ProcessingJob.objects.get(pk=job_id)
+        if until(job):
+            return job
+        time.sleep(0.25)
+    details = log.read_text()[-4000:] if log and log.exists() else ""
+    raise AssertionError(f"job {job_id} stuck at {job.status} {job.processed}/{job.total}\n"
+                         f"{details}")
+
+
+def _start_job(api, project, **body) -> int:
+    response = api.post(f"/api/v1/projects/{project.pk}/jobs/", body, format="json")
+    assert response.status_code == 201, response.content
+    return response.json()["id"]
+
+
+def test_sample_then_full_run_through_a_real_worker(api, user, simulator, workers, tmp_path):
+    texts = [f"Report {n}: the agreement of {1990 + n} was signed by {n + 2} parties; "
+             f"country {n} supported it." for n in range(12)]
+    project = make_project(user, documents=texts)
+    workers(simulator, f"itest-{uuid.uuid4().hex[:6]}@%h")
+
+    sample = _start_job(api, project, kind="sample", sample_size=4)
+    job = _wait(sample, lambda j: j.status in FINISHED, log=tmp_path / "worker.log")
+    assert job.status == "completed", job.error
+    assert job.succeeded == 4
+
+    full = _start_job(api, project, kind="full")
+    job = _wait(full, lambda j: j.status in FINISHED, log=tmp_path / "worker.log")
+    assert job.status == "completed", job.error
+    assert job.total == 8  # the sampled documents were not paid for twice
+    per_document = Extraction.objects.filter(document__project=project).values_list(
+        "document_id", flat=True)
+    assert len(per_document) == 12 * 5
+    assert len(set(per_document)) == 12
+    body = api.get(f"/api/v1/jobs/{full}/").json()
+    assert body["progress"] == 1.0 and body["llm_calls"] == 8
+
+
+def test_a_killed_worker_loses_nothing_and_repeats_only_what_was_in_flight(
+    api, user, simulator, workers, tmp_path
+):
+    documents = 40
+    texts = [f"Document {n}. In {1950 + n} a treaty joined {n % 9 + 2} states; "
+             f"state {n} opposed it." for n in range(documents)]
+    project = make_project(user, documents=texts)
+    name = f"itest-{uuid.uuid4().hex[:6]}@%h"
+    worker = workers(simulator, name)
+    job_id = _start_job(api, project, kind="full")
+    log = tmp_path / "worker.log"
+    _wait(job_id, lambda j: j.processed >= 8, log=log)
+
+    worker.kill()
+    in_flight = JobDocument.objects.filter(job_id=job_id, status="running").count()
+    done_at_kill = JobDocument.objects.filter(job_id=job_id, status="done").count()
+    requests_at_kill = len(simulator.requests())
+    assert done_at_kill < documents
+
+    workers(simulator, name)  # the same worker restarts (systemd, compose...)
+    job = _wait(job_id, lambda j: j.status in FINISHED, timeout=120, log=log)
+    assert job.status == "completed", job.error
+    assert job.processed == job.succeeded == documents
+    counts = {}
+    for document_id in Extraction.objects.filter(job_id=job_id).values_list(
+        "document_id", flat=True
+    ):
+        counts[document_id] = counts.get(document_id, 0) + 1
+    assert len(counts) == documents and set(counts.values()) == {5}
+    calls = len(simulator.requests())
+    # Finished work was kept: only the documents in flight at the kill were asked again.
+    assert calls <= documents + in_flight, (calls, in_flight, requests_at_kill)
