@@ -52,8 +52,9 @@ def _wait(job_id: int, until, *, timeout: float = 90, log: Path | None = None) -
             return job
         time.sleep(0.25)
     details = log.read_text()[-4000:] if log and log.exists() else ""
-    raise AssertionError(f"job {job_id} stuck at {job.status} {job.processed}/{job.total}\n"
-                         f"{details}")
+    raise AssertionError(
+        f"job {job_id} stuck at {job.status} {job.processed}/{job.total}\n{details}"
+    )
 
 
 def _start_job(api, project, **body) -> int:
@@ -63,8 +64,11 @@ def _start_job(api, project, **body) -> int:
 
 
 def test_sample_then_full_run_through_a_real_worker(api, user, simulator, workers, tmp_path):
-    texts = [f"Report {n}: the agreement of {1990 + n} was signed by {n + 2} parties; "
-             f"country {n} supported it." for n in range(12)]
+    texts = [
+        f"Report {n}: the agreement of {1990 + n} was signed by {n + 2} parties; "
+        f"country {n} supported it."
+        for n in range(12)
+    ]
     project = make_project(user, documents=texts)
     workers(simulator, f"itest-{uuid.uuid4().hex[:6]}@%h")
 
@@ -78,7 +82,8 @@ def test_sample_then_full_run_through_a_real_worker(api, user, simulator, worker
     assert job.status == "completed", job.error
     assert job.total == 8  # the sampled documents were not paid for twice
     per_document = Extraction.objects.filter(document__project=project).values_list(
-        "document_id", flat=True)
+        "document_id", flat=True
+    )
     assert len(per_document) == 12 * 5
     assert len(set(per_document)) == 12
     body = api.get(f"/api/v1/jobs/{full}/").json()
@@ -89,8 +94,10 @@ def test_a_killed_worker_loses_nothing_and_repeats_only_what_was_in_flight(
     api, user, simulator, workers, tmp_path
 ):
     documents = 40
-    texts = [f"Document {n}. In {1950 + n} a treaty joined {n % 9 + 2} states; "
-             f"state {n} opposed it." for n in range(documents)]
+    texts = [
+        f"Document {n}. In {1950 + n} a treaty joined {n % 9 + 2} states; state {n} opposed it."
+        for n in range(documents)
+    ]
     project = make_project(user, documents=texts)
     name = f"itest-{uuid.uuid4().hex[:6]}@%h"
     worker = workers(simulator, name)
