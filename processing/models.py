@@ -52,7 +52,7 @@ class ProcessingJob(models.Model):
     )
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="jobs")
-    schema_version = models.ForeignKey(SchemaVersion, on_delete=models.PROTECT, related_name="jobs")
+    schema_version = models.ForeignKey(SchemaVersion, on_delete=models.RESTRICT, related_name="jobs")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     status = models.CharField(max_length=24, choices=Status.choices, default=Status.QUEUED)
     model = models.CharField(max_length=100)

@@ -29,7 +29,9 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, router, transaction
+from django.db.models import FileField
+from django.db.models.deletion import Collector
 from django.utils import timezone
 
 from extractor.llm.tokens import count_text
@@ -139,12 +141,30 @@ def document_delete(*, document: Document) -> None:
 
 
 def project_delete(*, project: Project) -> None:
-    """Delete a project with its documents (and everything later steps hang on it), and
-    the documents' stored files once the deletion is committed."""
+    """Delete a project with everything that hangs on it, and once that is committed,
+    every file those rows stored (originals, exports...): a deleted project leaves no
+    data behind on disk. Files are found from the rows being deleted, whatever app
+    owns them, with one collection shared with the delete itself."""
     with transaction.atomic():
-        names = list(project.documents.exclude(file="").values_list("file", flat=True).distinct())
-        project.delete()
-        transaction.on_commit(lambda: _files_delete(names))
+        collector = Collector(using=router.db_for_write(Project))
+        collector.collect([project])
+        names = _stored_file_names(collector)
+        collector.delete()
+        transaction.on_commit(lambda: _files_delete(sorted(names)))
+
+
+def _stored_file_names(collector: Collector) -> set[str]:
+    names: set[str] = set()
+    for model, instances in collector.data.items():
+        fields = [f.attname for f in model._meta.concrete_fields if isinstance(f, FileField)]
+        for instance in instances:
+            names.update(getattr(instance, name).name for name in fields if getattr(instance, name))
+    for queryset in collector.fast_deletes:
+        model = queryset.model
+        for file_field in model._meta.concrete_fields:
+            if isinstance(file_field, FileField):
+                names.update(n for n in queryset.values_list(file_field.attname, flat=True) if n)
+    return names
 
 
 # --- One outcome ---------------------------------------------------------------------
@@ -318,6 +338,7 @@ def _project_touch(batch: _Batch) -> None:
 
 
 def _file_delete_if_unused(name: str) -> None:
+    """Rows of a CSV share their table's stored file: keep it while one still uses it."""
     if not Document.objects.filter(file=name).exists():
         default_storage.delete(name)
 

@@ -115,7 +115,7 @@ class SchemaHead(models.Model):
     """Which confirmed version the project's runs use now (moved by confirm and restore)."""
 
     project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="schema_head")
-    current_version = models.ForeignKey(SchemaVersion, on_delete=models.PROTECT, related_name="+")
+    current_version = models.ForeignKey(SchemaVersion, on_delete=models.RESTRICT, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

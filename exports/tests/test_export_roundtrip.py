@@ -11,10 +11,12 @@ import json
 
 import openpyxl
 import pytest
+from django.db import connection
 
 from exports.cells import join_list, sanitise_text
 from exports.models import Export
 from exports.services import export_build
+from extractor.text import without_nul
 from processing.models import Extraction
 from projects.models import Document, Project
 from schemas.models import SchemaVersion
@@ -92,6 +94,8 @@ def version(user):
             metadata={"source": "=cmd()", "row": index, "note": "a,b\nc"},
         )
         for key, value in zip(KEYS, row, strict=True):
+            if connection.vendor == "postgresql":
+                value = without_nul(value)  # PostgreSQL cannot store NUL; SQLite can
             extraction = Extraction(
                 document=document,
                 schema_version=version,

@@ -151,3 +151,28 @@ def test_another_users_values_and_exports_are_404(
     assert client.get(f"{base}/exports/{export.pk}/download/").status_code == 404
     extraction.refresh_from_db()
     assert not extraction.verified
+
+
+def test_deleting_a_processed_project_removes_rows_and_files(
+    client_logged_in, api, processed_project, django_capture_on_commit_callbacks
+):
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from extractor.llm.models import LLMCall
+    from projects.models import Project
+    from projects.services import document_create_from_text
+
+    client_logged_in.post(f"/projects/{processed_project.pk}/exports/new/", {"format": "csv"})
+    export = Export.objects.get()
+    document_create_from_text(project=processed_project, name="extra", text="More text.")
+    export_path = Path(settings.MEDIA_ROOT) / export.file.name
+    assert export_path.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.delete(f"/api/v1/projects/{processed_project.pk}/")
+    assert response.status_code == 204
+    assert not Project.objects.filter(pk=processed_project.pk).exists()
+    assert not Extraction.objects.exists() and not Export.objects.exists()
+    assert not export_path.exists()
+    assert LLMCall.objects.filter(project_id=processed_project.pk).exists()  # the cost ledger stays

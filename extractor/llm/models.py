@@ -66,7 +66,11 @@ class LLMCall(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["request_hash", "model", "outcome"])]
+        indexes = [
+            models.Index(fields=["request_hash", "model", "outcome"]),
+            # The engine sums a document's spend per job after every document.
+            models.Index(fields=["job_id", "document_id"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.model} {self.outcome} {self.request_hash[:10]}"
