@@ -11,8 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, Exists, F, JSONField, Max, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models.functions import Left
 
 from exports.agreement import agreement_summary
 from processing.models import Extraction, JobDocument
@@ -165,6 +167,56 @@ class Cell:
 CELL_FIELDS = ("id", *(name for name in Cell.__dataclass_fields__ if name != "pk"))
 
 
+@dataclass(frozen=True, slots=True)
+class TableCell:
+    """What the HTML table shows of a value: the final value computed in SQL (one JSON
+    field decoded instead of two) and the evidence cut to its tooltip's length."""
+
+    pk: int
+    document_id: int
+    variable_key: str
+    final_value: Any
+    corrected: bool
+    verified: bool
+    status: str
+    evidence: str
+
+    def get_status_display(self) -> str:
+        return _STATUS_LABELS.get(self.status, self.status)
+
+
+TOOLTIP_EVIDENCE_CHARS = 101
+
+
+def _table_cells(version: SchemaVersion, ids: list[int]):
+    rows = (
+        Extraction.objects.filter(schema_version=version, document_id__in=ids)
+        .order_by()
+        .annotate(
+            final=Case(
+                When(corrected=True, then=F("human_value")),
+                default=F("value"),
+                output_field=JSONField(),
+            ),
+            evidence_tip=Left("evidence", TOOLTIP_EVIDENCE_CHARS),
+        )
+        .values_list(
+            "id", "document_id", "variable_key", "final", "corrected", "verified", "status",
+            "evidence_tip",
+        )
+    )  # fmt: skip
+    return (TableCell(*row) for row in rows)
+
+
+def _api_cells(version: SchemaVersion, ids: list[int]):
+    rows = (
+        Extraction.objects.filter(schema_version=version, document_id__in=ids)
+        .order_by()
+        .values_list(*CELL_FIELDS)
+    )
+    return (Cell(*row) for row in rows)
+
+
 def results_page(
     project: Project,
     version: SchemaVersion,
@@ -172,19 +224,15 @@ def results_page(
     *,
     page_number=1,
     page_size: int = 50,
+    for_table: bool = False,
 ) -> tuple[Page, list[ResultRow]]:
+    """One page of rows; ``for_table`` reads only what the HTML table shows."""
     keys = version.variable_keys
     documents = result_documents(project, version, filters, keys)
     page = Paginator(documents, min(max(page_size, 1), MAX_PAGE_SIZE)).get_page(page_number)
     ids = [document.pk for document in page.object_list]
-    by_document: dict[int, dict[str, Cell]] = {pk: {} for pk in ids}
-    values = (
-        Extraction.objects.filter(schema_version=version, document_id__in=ids)
-        .order_by()
-        .values_list(*CELL_FIELDS)
-    )
-    for row in values:
-        cell = Cell(*row)
+    by_document: dict[int, dict[str, Cell | TableCell]] = {pk: {} for pk in ids}
+    for cell in (_table_cells if for_table else _api_cells)(version, ids):
         by_document[cell.document_id][cell.variable_key] = cell
     rows = [
         ResultRow(document=document, cells=[by_document[document.pk].get(key) for key in keys])
@@ -214,7 +262,23 @@ def cell_payload(extraction: Extraction | Cell | None) -> dict | None:
 
 
 def project_agreement(version: SchemaVersion) -> list[dict]:
-    """Per variable, agreement between the model and the values people reviewed."""
+    """Per variable, agreement between the model and the values people reviewed.
+
+    Cached until any value of the version changes (a review, a re-run): the results
+    page shows it on every view, and computing it reads every reviewed value.
+    """
+    latest = Extraction.objects.filter(schema_version=version).aggregate(latest=Max("updated_at"))[
+        "latest"
+    ]
+    key = f"agreement:v1:{version.pk}:{latest.timestamp() if latest else 0}"
+    cached = cache.get(key)
+    if cached is None:
+        cached = _agreement(version)
+        cache.set(key, cached, timeout=24 * 3600)
+    return cached
+
+
+def _agreement(version: SchemaVersion) -> list[dict]:
     extractions = Extraction.objects.filter(schema_version=version).filter(
         Q(verified=True) | Q(corrected=True)
     )

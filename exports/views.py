@@ -54,6 +54,7 @@ def results(request: HttpRequest, project_id: int) -> HttpResponse:
             context["filters"],
             page_number=request.GET.get("page"),
             page_size=_page_size(request.GET.get("page_size")),
+            for_table=True,
         )
         context |= {
             "page": page,
