@@ -174,6 +174,7 @@ def document_extract(
         variables=version.variables,
         instructions=version.instructions,
         document=document,
+        count_tokens=False,
     ):
         variables = [by_key[key] for key in call["variables"]]
         group_variables[call["group"]] = variables

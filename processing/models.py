@@ -52,7 +52,9 @@ class ProcessingJob(models.Model):
     )
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="jobs")
-    schema_version = models.ForeignKey(SchemaVersion, on_delete=models.RESTRICT, related_name="jobs")
+    schema_version = models.ForeignKey(
+        SchemaVersion, on_delete=models.RESTRICT, related_name="jobs"
+    )
     kind = models.CharField(max_length=10, choices=Kind.choices)
     status = models.CharField(max_length=24, choices=Status.choices, default=Status.QUEUED)
     model = models.CharField(max_length=100)
@@ -193,7 +195,11 @@ class Extraction(models.Model):
                 name="extraction_unique_value",
             )
         ]
-        indexes = [models.Index(fields=["schema_version", "document"])]
+        indexes = [
+            models.Index(fields=["schema_version", "document"]),
+            # The latest change per version keys cached figures (agreement).
+            models.Index(fields=["schema_version", "updated_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.document_id}:{self.variable_key}"

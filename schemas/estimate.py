@@ -8,22 +8,15 @@ which providers bill as input too).
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 
 from django.conf import settings
 
 from extractor.llm.pricing import cost_usd
-from extractor.llm.tokens import count_messages, count_text
 from projects.models import Document, Project
-from schemas.planning import (
-    chunk_count,
-    chunk_token_budget,
-    group_variables,
-    output_token_budget,
-)
-from schemas.prompts import build_messages, build_prompt
+from schemas.calls import group_plans
+from schemas.planning import chunk_count
 
 
 @dataclass(frozen=True)
@@ -40,36 +33,6 @@ class Estimate:
 
     def as_dict(self) -> dict:
         return asdict(self)
-
-
-@dataclass(frozen=True)
-class GroupPlan:
-    """One variable group's fixed cost: its prompt tokens and its output allowance."""
-
-    prompt_tokens: int
-    output_tokens: int
-    chunk_budget: int
-
-
-def group_plans(*, instructions: str, variables: list[dict], model: str) -> list[GroupPlan]:
-    plans = []
-    for group in group_variables(variables):
-        bundle = build_prompt(instructions=instructions, variables=group)
-        messages = build_messages(bundle, document_name="", text="")
-        prompt_tokens = count_messages(messages, model) + count_text(
-            json.dumps(bundle.json_schema, separators=(",", ":")), model
-        )
-        output_tokens = output_token_budget(len(group))
-        plans.append(
-            GroupPlan(
-                prompt_tokens=prompt_tokens,
-                output_tokens=output_tokens,
-                chunk_budget=chunk_token_budget(
-                    model=model, prompt_tokens=prompt_tokens, output_tokens=output_tokens
-                ),
-            )
-        )
-    return plans
 
 
 def expected_output_tokens(variable_count: int) -> int:
@@ -99,14 +62,16 @@ def estimate_run(
     else:
         size, scale = len(token_counts), 1.0
     plans = group_plans(instructions=instructions, variables=variables, model=model)
-    groups = group_variables(variables)
     calls = input_tokens = output_tokens = 0
-    for plan, group in zip(plans, groups, strict=True):
-        per_answer = expected_output_tokens(len(group))
+    overlap = settings.PROCESSING_CHUNK_OVERLAP_TOKENS
+    for plan in plans:
+        per_answer = expected_output_tokens(len(plan.variables))
         for tokens in token_counts:
             chunks = chunk_count(tokens, plan.chunk_budget)
             calls += chunks
-            input_tokens += chunks * plan.prompt_tokens + tokens
+            # Chunks overlap: each one after the first repeats the overlap's tokens.
+            repeated = (chunks - 1) * min(overlap, plan.chunk_budget // 2)
+            input_tokens += chunks * plan.prompt_tokens + tokens + repeated
             output_tokens += chunks * per_answer
     if kind == "sample" and not document_ids:
         calls, input_tokens, output_tokens = (

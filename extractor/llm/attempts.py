@@ -97,20 +97,27 @@ def run_attempts(
     response_format: dict[str, Any],
     json_schema: dict[str, Any],
     max_output_tokens: int,
+    prompt_tokens: int,
 ) -> tuple[dict[str, Any], str]:
     """Send the request until it yields valid data or a final ``LLMError``.
+
+    ``prompt_tokens`` is the caller's count of ``messages`` (tokenising a long document
+    again for every attempt would cost more CPU than the rest of the call).
 
     Returns the parsed answer and its finish reason; ``log`` is filled in as it goes,
     so the caller can record the tokens spent even when this raises.
     """
     limiter = limiter_from_settings()
     deadline = Deadline(settings.LLM_TOTAL_TIMEOUT)
-    conversation = messages
+    conversation = counted = messages
     corrected = False
     while True:
         if log.attempts >= settings.LLM_MAX_ATTEMPTS or deadline.expired():
             raise _exhausted(log, deadline, config=config)
-        tokens = count_messages(conversation, model) + max_output_tokens
+        if conversation is not counted:  # the corrective retry added to the prompt
+            prompt_tokens = count_messages(conversation, model)
+            counted = conversation
+        tokens = prompt_tokens + max_output_tokens
         ticket = acquire(limiter, tokens=tokens, deadline=deadline)
         log.attempts += 1
         try:

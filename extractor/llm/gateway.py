@@ -114,6 +114,7 @@ def complete_json(
             response_format=response_format,
             json_schema=json_schema,
             max_output_tokens=max_output,
+            prompt_tokens=estimate,
         )
     except Exception as exc:
         _record_failure(call, exc, log=log, model=model, started=started)

@@ -10,6 +10,7 @@ are any, enum values come from the enum, ``key`` fields are slugs, ``confidence`
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from typing import Any
 
@@ -208,8 +209,12 @@ class AnswerMaker:
         first = self.rng.randint(0, len(words) - size)
         return self.text[words[first].start() : words[first + size - 1].end()]
 
+    @functools.cached_property
+    def words(self) -> list[str]:
+        return _WORD.findall(self.text)
+
     def phrase(self, low: int, high: int) -> str:
-        words = _WORD.findall(self.text)
+        words = self.words  # found once per answer: a 50-variable answer asks for dozens
         if not words:
             return ""
         size = min(len(words), self.rng.randint(low, high))

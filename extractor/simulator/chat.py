@@ -141,9 +141,10 @@ def _completion(
     model, messages = body["model"], body["messages"]
     max_tokens = body.get("max_completion_tokens") or body.get("max_tokens")
     content, refusal, finish_reason = _content(body, fault=fault)
-    if content is not None and max_tokens and count_text(content, model) > max_tokens:
-        content, finish_reason = _cut_to_tokens(content, model, max_tokens), "length"
     completion_tokens = count_text(content or refusal or "", model)
+    if content is not None and max_tokens and completion_tokens > max_tokens:
+        content, finish_reason = _cut_to_tokens(content, model, max_tokens), "length"
+        completion_tokens = count_text(content, model)
     cached = min(state.prompt_cache.cached_tokens(messages, model), prompt_tokens)
     usage = {
         "prompt_tokens": prompt_tokens,

@@ -9,7 +9,8 @@ from django.test import RequestFactory
 
 from projects.models import Document
 from projects.services import document_create_from_text
-from schemas.estimate import estimate_run, expected_output_tokens, group_plans
+from schemas.calls import group_plans
+from schemas.estimate import estimate_run, expected_output_tokens
 from schemas.models import ImmutableVersionError, SchemaVersion, Variable
 from schemas.planning import chunk_count, group_variables
 
