@@ -166,8 +166,10 @@ def test_a_new_user_goes_from_documents_to_an_xlsx_export(page, browser_errors, 
     assert sorted(m["region"] for m in rows) == sorted(region for _, region, _ in CSV_ROWS)
     assert {m["text_column"] for m in rows} == {CSV_TEXT_COLUMN}
 
-    page.get_by_role("link", name="Refresh the document list").click()
+    # The list and the stepper refresh themselves after an upload (no reload, no click).
     expect(page.locator("#document-list tbody tr")).to_have_count(documents.count())
+    expect(page.locator("#stepper")).to_contain_text(f"{documents.count()} documents ready")
+    _assert_same_page(page)
 
     # --- Step 2: variables ------------------------------------------------------------
     page.get_by_role("button", name="Next: define variables").click()
