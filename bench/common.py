@@ -419,12 +419,21 @@ def delete_project(project) -> None:
 # --- Timing -----------------------------------------------------------------------------------
 
 
-def median_ms(request: Callable[[], Any], *, count: int = 20, warmup: int = 2) -> dict[str, Any]:
-    """Median, min and max of ``count`` calls in ms, after ``warmup`` untimed ones."""
+def median_ms(
+    request: Callable[[], Any],
+    *,
+    count: int = 20,
+    warmup: int = 2,
+    before: Callable[[], Any] | None = None,
+) -> dict[str, Any]:
+    """Median, min and max of ``count`` calls in ms, after ``warmup`` untimed ones;
+    ``before`` (untimed) runs ahead of each timed call."""
     for _ in range(warmup):
         request()
     times = []
     for _ in range(count):
+        if before is not None:
+            before()
         started = time.perf_counter()
         request()
         times.append((time.perf_counter() - started) * 1000)

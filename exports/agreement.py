@@ -32,6 +32,7 @@ agreement means little for free text and numbers.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 import unicodedata
@@ -155,7 +156,12 @@ def normalise_text(value: Any) -> str | None:
     """NFKC, case folded, whitespace collapsed, punctuation stripped at the ends."""
     if value is None:
         return None
-    text = value if isinstance(value, str) else str(value)
+    return _normalised(value if isinstance(value, str) else str(value))
+
+
+@functools.lru_cache(maxsize=4096)
+def _normalised(text: str) -> str | None:
+    # Cached: reviewed values repeat (categories, years, names) across documents.
     text = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
     text = " ".join(text.split())
     start, end = 0, len(text)

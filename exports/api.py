@@ -17,9 +17,11 @@ from exports.models import Export
 from exports.results import (
     FLAGGED,
     ResultFilters,
+    cached_results,
     cell_payload,
     project_agreement,
     results_page,
+    results_stamp,
     version_for,
 )
 from exports.review import UNSET, ReviewError, extraction_review
@@ -102,44 +104,62 @@ class ResultsView(APIView):
     def get(self, request: Request, project_id: int) -> Response:
         project = project_get_for_user(request.user, project_id)
         version = _version_or_error(project, request.query_params.get("schema_version"))
-        size = request.query_params.get("page_size", "50")
-        page, rows = results_page(
-            project,
+        query = request.query_params
+        built = cached_results(
             version,
-            ResultFilters.from_query(request.query_params),
-            page_number=request.query_params.get("page", 1),
-            page_size=int(size) if size.isdigit() else 50,
+            results_stamp(project, version),
+            "api",
+            query,
+            lambda: _results_rows(project, version, query),
         )
-        keys = version.variable_keys
-        results = [
-            {
-                "document": {
-                    "id": row.document.pk,
-                    "name": row.document.name,
-                    "metadata": row.document.metadata,
-                },
-                "values": {
-                    key: cell_payload(cell) for key, cell in zip(keys, row.cells, strict=True)
-                },
-            }
-            for row in rows
-        ]
         base = request.build_absolute_uri(request.path)
-        query = request.query_params.copy()
+        links = query.copy()
 
         def link(number):
-            query["page"] = number
-            return f"{base}?{query.urlencode()}"
+            if number is None:
+                return None
+            links["page"] = number
+            return f"{base}?{links.urlencode()}"
 
         return Response(
             {
-                "count": page.paginator.count,
-                "next": link(page.next_page_number()) if page.has_next() else None,
-                "previous": link(page.previous_page_number()) if page.has_previous() else None,
+                "count": built["count"],
+                "next": link(built["next"]),
+                "previous": link(built["previous"]),
                 "schema_version": version.number,
-                "results": results,
+                "results": built["results"],
             }
         )
+
+
+def _results_rows(project, version, query) -> dict:
+    """A page of rows as the API shows them, and the neighbouring page numbers."""
+    size = query.get("page_size", "50")
+    page, rows = results_page(
+        project,
+        version,
+        ResultFilters.from_query(query),
+        page_number=query.get("page", 1),
+        page_size=int(size) if size.isdigit() else 50,
+    )
+    keys = version.variable_keys
+    results = [
+        {
+            "document": {
+                "id": row.document.pk,
+                "name": row.document.name,
+                "metadata": row.document.metadata,
+            },
+            "values": {key: cell_payload(cell) for key, cell in zip(keys, row.cells, strict=True)},
+        }
+        for row in rows
+    ]
+    return {
+        "count": page.paginator.count,
+        "next": page.next_page_number() if page.has_next() else None,
+        "previous": page.previous_page_number() if page.has_previous() else None,
+        "results": results,
+    }
 
 
 class ExtractionSerializer(serializers.ModelSerializer):
@@ -236,7 +256,7 @@ class AgreementView(APIView):
     def get(self, request: Request, project_id: int) -> Response:
         project = project_get_for_user(request.user, project_id)
         version = _version_or_error(project, request.query_params.get("schema_version"))
-        return Response(project_agreement(version))
+        return Response(project_agreement(project, version))
 
 
 class ExportSerializer(serializers.ModelSerializer):

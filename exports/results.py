@@ -8,13 +8,28 @@ on the extraction index, so a 1,000 x 50 project pages as fast as a small one.
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, Exists, F, JSONField, Max, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    JSONField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    When,
+)
 from django.db.models.functions import Left
+from django.http import QueryDict
 
 from exports.agreement import agreement_summary
 from processing.models import Extraction, JobDocument
@@ -26,6 +41,10 @@ FLAGGED = "flagged"
 MAX_PAGE_SIZE = 500
 # Ids are 64-bit: a larger one names no row, and SQLite cannot even compare it.
 MAX_ID = 2**63 - 1
+# A cached page is keyed on the values' state, so it is never stale; the timeout only
+# lets pages nobody asks for again leave the cache.
+RESULTS_CACHE_SECONDS = 15 * 60
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -261,16 +280,49 @@ def cell_payload(extraction: Extraction | Cell | None) -> dict | None:
     }
 
 
-def project_agreement(version: SchemaVersion) -> list[dict]:
+def results_stamp(project: Project, version: SchemaVersion) -> str:
+    """The state of a version's values in a few characters, to key caches on. Every
+    write of a value sets its ``updated_at`` (the engine's upserts, a review), so the
+    latest one moves; values leave only with their document, and deleting a document
+    touches the project. The latest change is read from the (schema_version,
+    updated_at) index in well under a millisecond, where counting 50,000 values takes
+    20 ms. Values are written with the writing host's clock: hosts are expected to keep
+    time (NTP), and a cached page lives ``RESULTS_CACHE_SECONDS`` at most."""
+    latest = Extraction.objects.filter(schema_version=version).aggregate(latest=Max("updated_at"))[
+        "latest"
+    ]
+    if latest is None:
+        return ""
+    return f"{latest.timestamp()}:{project.updated_at.timestamp()}"
+
+
+def cached_results(
+    version: SchemaVersion, stamp: str, view: str, query: QueryDict, build: Callable[[], T]
+) -> T:
+    """What ``build`` made for this view and query the last time, while the version's
+    values are as they were (``results_stamp``). Reading and drawing 50 x 50 cells is
+    most of a results request; people page back and forth and poll far more often than
+    values change. Access is checked before: the key names the project's own version."""
+    asked = json.dumps(sorted(query.lists()), ensure_ascii=False)
+    digest = hashlib.sha256(f"{view}|{version.pk}|{stamp}|{asked}".encode()).hexdigest()
+    key = f"results:v1:{digest}"
+    cached = cache.get(key)
+    if cached is None:
+        cached = build()
+        cache.set(key, cached, timeout=RESULTS_CACHE_SECONDS)
+    return cached
+
+
+def project_agreement(
+    project: Project, version: SchemaVersion, stamp: str | None = None
+) -> list[dict]:
     """Per variable, agreement between the model and the values people reviewed.
 
     Cached until any value of the version changes (a review, a re-run): the results
     page shows it on every view, and computing it reads every reviewed value.
     """
-    latest = Extraction.objects.filter(schema_version=version).aggregate(latest=Max("updated_at"))[
-        "latest"
-    ]
-    key = f"agreement:v1:{version.pk}:{latest.timestamp() if latest else 0}"
+    stamp = stamp if stamp is not None else results_stamp(project, version)
+    key = f"agreement:v2:{version.pk}:{stamp}"
     cached = cache.get(key)
     if cached is None:
         cached = _agreement(version)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from exports.downloads import download_response
@@ -13,8 +15,10 @@ from exports.models import Export
 from exports.results import (
     FLAGGED,
     ResultFilters,
+    cached_results,
     project_agreement,
     results_page,
+    results_stamp,
     version_for,
 )
 from exports.review import ReviewError, extraction_review, variable_of
@@ -26,46 +30,61 @@ from projects.views import project_context
 from schemas.models import CATEGORY_TYPES
 
 EVIDENCE_CONTEXT_CHARS = 1500
+STATUS_CHOICES = [
+    (FLAGGED, "Flagged, not reviewed"),
+    ("reviewed", "Reviewed"),
+    ("unverified", "Not reviewed"),
+    *Extraction.Status.choices,
+]
 
 
 @require_GET
 def results(request: HttpRequest, project_id: int) -> HttpResponse:
     project = project_get_for_user(request.user, project_id)
     version = version_for(project, request.GET.get("schema_version"))
-    context = project_context(project, step=5) | {
-        "version": version,
-        "versions": project.schema_versions.all(),
-        "filters": ResultFilters.from_query(request.GET),
-        "statuses": [
-            (FLAGGED, "Flagged, not reviewed"),
-            ("reviewed", "Reviewed"),
-            ("unverified", "Not reviewed"),
-            *Extraction.Status.choices,
-        ],
-        "embed": request.GET.get("embed") == "1",
-    }
-    context["has_results"] = (
-        version is not None and Extraction.objects.filter(schema_version=version).exists()
+    stamp = results_stamp(project, version) if version is not None else ""
+    context = project_context(project, step=5) | {"version": version, "has_results": bool(stamp)}
+    # The table swapped in place, or embedded in the step-4 sample view: no page around it.
+    table_only = bool(request.htmx) and (
+        request.htmx.target == "results-table" or request.GET.get("embed") == "1"
     )
     if context["has_results"]:
-        page, rows = results_page(
-            project,
-            version,
-            context["filters"],
-            page_number=request.GET.get("page"),
-            page_size=_page_size(request.GET.get("page_size")),
-            for_table=True,
+        table = cached_results(
+            version, stamp, "table", request.GET, lambda: _results_table(request, context)
         )
+        if table_only:
+            return HttpResponse(table)
         context |= {
-            "page": page,
-            "rows": rows,
-            "variables": version.variables,
-            "agreement": project_agreement(version),
+            "versions": project.schema_versions.all(),
+            "results_table": mark_safe(table),  # noqa: S308 - our own template's output
+            "agreement": project_agreement(project, version, stamp),
         } | _exports_context(project)
-    template = "wizard/step5/results.html"
-    if request.htmx and request.htmx.target == "results-table":
-        template += "#results-table"
-    return render(request, template, context)
+    return render(request, "wizard/step5/results.html", context)
+
+
+def _results_table(request: HttpRequest, context: dict) -> str:
+    """The table with its filters and pager: the part of the page that reads values."""
+    project, version = context["project"], context["version"]
+    filters = ResultFilters.from_query(request.GET)
+    page, rows = results_page(
+        project,
+        version,
+        filters,
+        page_number=request.GET.get("page"),
+        page_size=_page_size(request.GET.get("page_size")),
+        for_table=True,
+    )
+    table_context = {
+        "project": project,
+        "version": version,
+        "variables": version.variables,
+        "filters": filters,
+        "statuses": STATUS_CHOICES,
+        "embed": request.GET.get("embed") == "1",
+        "page": page,
+        "rows": rows,
+    }
+    return render_to_string("wizard/step5/results.html#results-table", table_context, request)
 
 
 def _page_size(raw: str | None) -> int:
@@ -193,7 +212,7 @@ def agreement_fragment(request: HttpRequest, project_id: int) -> HttpResponse:
     context = {
         "project": project,
         "version": version,
-        "agreement": project_agreement(version) if version else [],
+        "agreement": project_agreement(project, version) if version else [],
     }
     return render(request, "wizard/step5/results.html#agreement", context)
 

@@ -99,6 +99,11 @@ class ExtractionAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Values leave with their document; one gone alone would be a silent hole in
+        # the dataset, unseen by the results cache and the audit log.
+        return False
+
 
 @admin.register(ProcessingLog)
 class ProcessingLogAdmin(admin.ModelAdmin):

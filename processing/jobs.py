@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F
+from django.db.models import Count, Exists, F, OuterRef
 from django.utils import timezone
 
 from processing.estimates import job_estimate
@@ -101,20 +101,22 @@ def _sample_documents(documents: list[int], size: int, seed: int) -> list[int]:
     return sorted(random.Random(seed).sample(documents, size))
 
 
-def _documents_already_done(project: Project, version_id: int, model: str) -> set[int]:
-    """Documents with results for this version and model, or queued for them in a job
-    still active: a full run skips them so nothing is paid twice."""
+def _not_done(documents, version_id: int, model: str):
+    """Narrow a document queryset to those with no results for this version and model and
+    not queued for them in a job still active: a full run skips the rest so nothing is
+    paid twice. Both tests run in the database (a project at 50 variables x 1,000
+    documents has 50,000 extraction rows; only the answer, one id per document, leaves)."""
     with_results = Extraction.objects.filter(
-        document__project=project, schema_version_id=version_id, model=model
-    ).values_list("document_id", flat=True)
+        document=OuterRef("pk"), schema_version_id=version_id, model=model
+    )
     in_flight = JobDocument.objects.filter(
-        job__project=project,
+        document=OuterRef("pk"),
         job__schema_version_id=version_id,
         job__model=model,
         job__status__in=ProcessingJob.ACTIVE | {Status.PAUSED},
         status__in=[ItemStatus.PENDING, ItemStatus.RUNNING],
-    ).values_list("document_id", flat=True)
-    return set(with_results) | set(in_flight)
+    )
+    return documents.exclude(Exists(with_results)).exclude(Exists(in_flight))
 
 
 def _chosen_documents(
@@ -137,15 +139,16 @@ def _chosen_documents(
         return sorted(set(document_ids))
     if kind == ProcessingJob.Kind.SAMPLE:
         return _sample_documents(ready, sample_size, seed)
-    done = _documents_already_done(project, version_id, model)
-    return [pk for pk in ready if pk not in done]
+    ready_now = Document.objects.filter(project=project, status=Document.Status.READY)
+    remaining = _not_done(ready_now, version_id, model)
+    return list(remaining.order_by("id").values_list("pk", flat=True))
 
 
 def full_run_document_ids(project: Project, version_id: int) -> list[int]:
     """The documents a full run would process now (ready, no results yet)."""
     ready = Document.objects.filter(project=project, status=Document.Status.READY)
-    done = _documents_already_done(project, version_id, project.model_name)
-    return [pk for pk in ready.order_by("id").values_list("pk", flat=True) if pk not in done]
+    remaining = _not_done(ready, version_id, project.model_name)
+    return list(remaining.order_by("id").values_list("pk", flat=True))
 
 
 def job_create(

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.db.models import Count
 
 from projects.models import Document, Project
+from projects.services import document_delete, project_delete, project_touch
 
 
 @admin.register(Project)
@@ -21,6 +22,15 @@ class ProjectAdmin(admin.ModelAdmin):
     @admin.display(ordering="document_total", description="Documents")
     def documents(self, project: Project) -> int:
         return project.document_total
+
+    # Deletions go through the services, as in the wizard and the API: stored files go
+    # with their rows.
+    def delete_model(self, request, obj: Project) -> None:
+        project_delete(project=obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for project in queryset:
+            project_delete(project=project)
 
 
 @admin.register(Document)
@@ -51,3 +61,17 @@ class DocumentAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("text")
+
+    def save_model(self, request, obj: Document, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        project_touch(obj.project_id)
+        moved_from = form.initial.get("project")
+        if moved_from and moved_from != obj.project_id:
+            project_touch(moved_from)
+
+    def delete_model(self, request, obj: Document) -> None:
+        document_delete(document=obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for document in queryset:
+            document_delete(document=document)

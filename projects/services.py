@@ -132,10 +132,12 @@ def document_create_from_text(*, project: Project, name: str, text: str) -> Inge
 
 def document_delete(*, document: Document) -> None:
     """Delete a document; its stored file goes too unless another row (a sibling row of
-    the same table) still uses it."""
-    name = document.file.name
+    the same table) still uses it. The project is touched: it changed, and caches of
+    its results are keyed on that (``exports.results.results_stamp``)."""
+    name, project_id = document.file.name, document.project_id
     with transaction.atomic():
         document.delete()
+        project_touch(project_id)
         if name:
             transaction.on_commit(lambda: _file_delete_if_unused(name))
 
@@ -331,10 +333,15 @@ def _error_entry(filename: str, code: str, message: str) -> dict:
     return {"filename": filename, "code": code, "message": message, "document_id": None}
 
 
+def project_touch(project_id: int) -> None:
+    """Mark the project changed now: the project list is ordered by last activity, and
+    caches of its results are keyed on it."""
+    Project.objects.filter(pk=project_id).update(updated_at=timezone.now())
+
+
 def _project_touch(batch: _Batch) -> None:
-    # The project list is ordered by last activity; adding documents is activity.
     if batch.changed:
-        Project.objects.filter(pk=batch.project.pk).update(updated_at=timezone.now())
+        project_touch(batch.project.pk)
 
 
 def _file_delete_if_unused(name: str) -> None:

@@ -1,0 +1,90 @@
+"""The results table is cached per page until a value of the version changes: a page
+seen before must still show every review, re-run and deletion at once."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from processing.models import Extraction, ProcessingJob
+from projects.services import document_delete
+
+pytestmark = pytest.mark.django_db
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def _review(client, project, extraction, value):
+    url = f"/projects/{project.pk}/results/values/{extraction.pk}/review/"
+    response = client.post(url, {"action": "correct", "human_value": value}, **HTMX)
+    assert response.status_code == 200
+
+
+def test_a_correction_shows_in_a_page_seen_before(client_logged_in, processed_project):
+    url = f"/projects/{processed_project.pk}/results/"
+    table = {"HTTP_HX_TARGET": "results-table", **HTMX}
+    assert "Ruritania" not in client_logged_in.get(url).content.decode()
+    assert "Ruritania" not in client_logged_in.get(url, **table).content.decode()
+
+    extraction = Extraction.objects.filter(variable_key="country").first()
+    _review(client_logged_in, processed_project, extraction, "Ruritania")
+
+    assert "Ruritania" in client_logged_in.get(url).content.decode()
+    swapped = client_logged_in.get(url, **table).content.decode()
+    assert "Ruritania" in swapped and "<html" not in swapped
+
+
+def test_an_unchanged_page_is_not_read_again(client_logged_in, processed_project):
+    url = f"/projects/{processed_project.pk}/results/?page_size=2&page=2"
+    with CaptureQueriesContext(connection) as first:
+        client_logged_in.get(url)
+    with CaptureQueriesContext(connection) as again:
+        response = client_logged_in.get(url)
+    assert response.status_code == 200
+    assert response.content.decode().count('<th scope="row">') == 2
+    assert len(again) < len(first)
+
+
+def test_the_api_shows_a_correction_at_once(api, processed_project):
+    url = f"/api/v1/projects/{processed_project.pk}/results/?page_size=5"
+    extraction = Extraction.objects.filter(variable_key="year").first()
+
+    def final_value():
+        rows = api.get(url).json()["results"]
+        cells = [row["values"]["year"] for row in rows]
+        return next(c["final_value"] for c in cells if c["extraction_id"] == extraction.pk)
+
+    assert final_value() != 1999
+    response = api.patch(
+        f"/api/v1/extractions/{extraction.pk}/", {"human_value": "1999"}, format="json"
+    )
+    assert response.status_code == 200
+    assert final_value() == 1999
+
+
+def test_a_deleted_document_leaves_the_cached_pages(api, client_logged_in, processed_project):
+    html_url = f"/projects/{processed_project.pk}/results/"
+    api_url = f"/api/v1/projects/{processed_project.pk}/results/"
+    assert client_logged_in.get(html_url).content.decode().count('<th scope="row">') == 5
+    assert api.get(api_url).json()["count"] == 5
+
+    document = processed_project.documents.order_by("pk").first()
+    document_delete(document=document)
+
+    content = client_logged_in.get(html_url).content.decode()
+    assert content.count('<th scope="row">') == 4 and document.name not in content
+    body = api.get(api_url).json()
+    assert body["count"] == 4
+    assert document.pk not in [row["document"]["id"] for row in body["results"]]
+
+
+def test_the_sample_view_embeds_the_table_alone(client_logged_in, processed_project):
+    job = ProcessingJob.objects.get(project=processed_project)
+    response = client_logged_in.get(
+        f"/projects/{processed_project.pk}/results/?job={job.pk}&embed=1", **HTMX
+    )
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in content and 'id="results-table"' in content
+    assert content.count('<th scope="row">') == 5
+    assert 'role="search"' not in content  # no filters inside the step-4 view

@@ -1,0 +1,76 @@
+"""Operators delete through the admin the way users do through the wizard: through the
+services, so stored files go with their rows and the project records the change."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.storage import default_storage
+
+from processing.models import Extraction
+from projects import services
+from projects.models import Document, Project
+from projects.tests.test_ingest import make_pdf
+
+pytestmark = pytest.mark.django_db
+
+
+def _upload(project, name: str, body: bytes) -> Document:
+    report = services.documents_ingest(project=project, files=[(name, body)])
+    (document,) = report.created
+    return document
+
+
+def test_deleting_a_document_in_the_admin_removes_its_file(
+    admin_client, project, django_capture_on_commit_callbacks
+):
+    document = _upload(project, "minutes.pdf", make_pdf(["The council met on Monday."]))
+    stored = document.file.name
+    assert stored.endswith(".pdf")
+    touched_before = Project.objects.get(pk=project.pk).updated_at
+    assert default_storage.exists(stored)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            f"/admin/projects/document/{document.pk}/delete/", {"post": "yes"}
+        )
+
+    assert response.status_code == 302
+    assert not Document.objects.filter(pk=document.pk).exists()
+    assert not default_storage.exists(stored)
+    assert Project.objects.get(pk=project.pk).updated_at > touched_before
+
+
+def test_deleting_projects_in_the_admin_removes_their_files(
+    admin_client, project, django_capture_on_commit_callbacks
+):
+    stored = _upload(project, "notes.pdf", make_pdf(["Budget approved."])).file.name
+    assert stored.endswith(".pdf")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            "/admin/projects/project/",
+            {"action": "delete_selected", "_selected_action": [project.pk], "post": "yes"},
+        )
+
+    assert response.status_code == 302
+    assert not Project.objects.filter(pk=project.pk).exists()
+    assert not default_storage.exists(stored)
+
+
+def test_the_admin_cannot_delete_a_single_value(admin_client, user, llm_settings, llm_simulator):
+    from processing import jobs
+    from processing.engine import job_run
+    from processing.tests.conftest import make_project
+
+    llm_settings.PROCESSING_THREADS_PER_TASK = 1
+    project = make_project(user)
+    job = jobs.job_create(project=project, user=user, kind="full")
+    job_run(job_id=job.pk, hostname="test")
+    extraction = Extraction.objects.filter(document__project=project).first()
+
+    response = admin_client.post(
+        f"/admin/processing/extraction/{extraction.pk}/delete/", {"post": "yes"}
+    )
+
+    assert response.status_code == 403
+    assert Extraction.objects.filter(pk=extraction.pk).exists()
