@@ -18,6 +18,7 @@ from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import (
     Case,
+    Count,
     Exists,
     F,
     JSONField,
@@ -313,16 +314,16 @@ def cached_results(
     return cached
 
 
-def project_agreement(
-    project: Project, version: SchemaVersion, stamp: str | None = None
-) -> list[dict]:
+def project_agreement(project: Project, version: SchemaVersion) -> list[dict]:
     """Per variable, agreement between the model and the values people reviewed.
 
-    Cached until any value of the version changes (a review, a re-run): the results
-    page shows it on every view, and computing it reads every reviewed value.
+    Cached until a reviewed value changes (a review, its reversal, a re-run rewriting
+    the model's side) or a document leaves: the results page shows it on every view,
+    while a running job writes values nobody has reviewed yet.
     """
-    stamp = stamp if stamp is not None else results_stamp(project, version)
-    key = f"agreement:v2:{version.pk}:{stamp}"
+    reviewed = _reviewed(version).aggregate(count=Count("*"), latest=Max("updated_at"))
+    latest = reviewed["latest"].timestamp() if reviewed["latest"] else 0
+    key = f"agreement:v3:{version.pk}:{reviewed['count']}:{latest}:{project.updated_at.timestamp()}"
     cached = cache.get(key)
     if cached is None:
         cached = _agreement(version)
@@ -330,11 +331,17 @@ def project_agreement(
     return cached
 
 
-def _agreement(version: SchemaVersion) -> list[dict]:
-    extractions = Extraction.objects.filter(schema_version=version).filter(
+def _reviewed(version: SchemaVersion) -> QuerySet[Extraction]:
+    # Matches the partial index "extraction_reviewed".
+    return Extraction.objects.filter(schema_version=version).filter(
         Q(verified=True) | Q(corrected=True)
     )
-    rows = extractions.values("variable_key", "value", "human_value", "verified", "corrected")
+
+
+def _agreement(version: SchemaVersion) -> list[dict]:
+    rows = _reviewed(version).values(
+        "variable_key", "value", "human_value", "verified", "corrected"
+    )
     by_key = {variable["key"]: variable for variable in version.variables}
     return [
         {

@@ -57,7 +57,7 @@ def results(request: HttpRequest, project_id: int) -> HttpResponse:
         context |= {
             "versions": project.schema_versions.all(),
             "results_table": mark_safe(table),  # noqa: S308 - our own template's output
-            "agreement": project_agreement(project, version, stamp),
+            "agreement": project_agreement(project, version),
         } | _exports_context(project)
     return render(request, "wizard/step5/results.html", context)
 

@@ -199,9 +199,10 @@ class Extraction(models.Model):
             models.Index(fields=["schema_version", "document"]),
             # The latest change per version keys cached pages and figures.
             models.Index(fields=["schema_version", "updated_at"]),
-            # Agreement reads only reviewed values: a few percent of the version's rows.
+            # Agreement reads only reviewed values (a few percent of the version's rows)
+            # and is cached on their number and latest change.
             models.Index(
-                fields=["schema_version"],
+                fields=["schema_version", "updated_at"],
                 condition=models.Q(verified=True) | models.Q(corrected=True),
                 name="extraction_reviewed",
             ),

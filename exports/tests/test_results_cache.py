@@ -88,3 +88,21 @@ def test_the_sample_view_embeds_the_table_alone(client_logged_in, processed_proj
     assert "<html" not in content and 'id="results-table"' in content
     assert content.count('<th scope="row">') == 5
     assert 'role="search"' not in content  # no filters inside the step-4 view
+
+
+def test_agreement_follows_reviews_their_reversal_and_deletions(api, processed_project):
+    url = f"/api/v1/projects/{processed_project.pk}/agreement/"
+
+    def checked(key="stance"):
+        return {row["key"]: row for row in api.get(url).json()}[key]["n_verified"]
+
+    stance = list(Extraction.objects.filter(variable_key="stance").order_by("id"))
+    assert checked() == 0
+    api.patch(f"/api/v1/extractions/{stance[0].pk}/", {"verified": True}, format="json")
+    api.patch(f"/api/v1/extractions/{stance[1].pk}/", {"verified": True}, format="json")
+    assert checked() == 2
+    api.patch(f"/api/v1/extractions/{stance[1].pk}/", {"verified": False}, format="json")
+    assert checked() == 1
+
+    document_delete(document=stance[0].document)
+    assert checked() == 0

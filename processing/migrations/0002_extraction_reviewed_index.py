@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
             model_name="extraction",
             index=models.Index(
                 condition=models.Q(("verified", True), ("corrected", True), _connector="OR"),
-                fields=["schema_version"],
+                fields=["schema_version", "updated_at"],
                 name="extraction_reviewed",
             ),
         ),
