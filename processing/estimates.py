@@ -3,10 +3,11 @@ sample of the same version really cost."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import replace
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 
 from extractor.llm.pricing import cost_usd
 from processing.models import JobDocument, ProcessingJob
@@ -24,7 +25,9 @@ def _sample_ratios(version: SchemaVersion, model: str) -> tuple[float, float, in
         status=JobDocument.Status.DONE,
         llm_calls__gt=0,
     )
-    document_ids = list(items.values_list("document_id", flat=True).distinct()[:500])
+    document_ids = list(
+        items.order_by("document_id").values_list("document_id", flat=True).distinct()[:500]
+    )
     if not document_ids:
         return None
     actual = items.filter(document_id__in=document_ids).aggregate(
@@ -52,7 +55,7 @@ def job_estimate(
     version: SchemaVersion,
     kind: str,
     sample_size: int | None = None,
-    document_ids: list[int] | None = None,
+    document_ids: Collection[int] | QuerySet | None = None,
 ) -> Estimate:
     """The estimate shown before a run and stored on the job."""
     estimate = estimate_run(

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Exists, F, OuterRef
+from django.db.models import Count, Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 
 from processing.estimates import job_estimate
@@ -144,11 +144,11 @@ def _chosen_documents(
     return list(remaining.order_by("id").values_list("pk", flat=True))
 
 
-def full_run_document_ids(project: Project, version_id: int) -> list[int]:
-    """The documents a full run would process now (ready, no results yet)."""
+def full_run_documents(project: Project, version_id: int) -> QuerySet[Document]:
+    """The documents a full run would process now (ready, no results yet), as a query:
+    the step-4 page counts them and estimates over them without loading their ids."""
     ready = Document.objects.filter(project=project, status=Document.Status.READY)
-    remaining = _not_done(ready, version_id, project.model_name)
-    return list(remaining.order_by("id").values_list("pk", flat=True))
+    return _not_done(ready, version_id, project.model_name)
 
 
 def job_create(

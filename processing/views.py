@@ -27,14 +27,14 @@ STOP_POLLING = 286  # htmx stops polling on this status
 def _estimates(project, version) -> dict:
     if version is None:
         return {}
-    remaining = jobs.full_run_document_ids(project, version.pk)
+    remaining = jobs.full_run_documents(project, version.pk)
     estimates = {
         "sample": job_estimate(project=project, version=version, kind="sample"),
-        "remaining": len(remaining),
+        "remaining": remaining.count(),
     }
-    if remaining:
+    if estimates["remaining"]:
         estimates["full"] = job_estimate(
-            project=project, version=version, kind="full", document_ids=remaining
+            project=project, version=version, kind="full", document_ids=remaining.values("pk")
         )
     return estimates
 

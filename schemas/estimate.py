@@ -8,10 +8,12 @@ which providers bill as input too).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 
 from django.conf import settings
+from django.db.models import QuerySet
 
 from extractor.llm.pricing import cost_usd
 from projects.models import Document, Project
@@ -48,15 +50,18 @@ def estimate_run(
     instructions: str,
     kind: str,
     sample_size: int | None = None,
-    document_ids: list[int] | None = None,
+    document_ids: Collection[int] | QuerySet | None = None,
 ) -> Estimate:
-    """Documents, calls, tokens and cost of running ``variables`` over the project."""
+    """Documents, calls, tokens and cost of running ``variables`` over the project:
+    its ready documents, or those of ``document_ids`` (ids, or a query of ids that the
+    database resolves itself)."""
     model = project.model_name
     documents = Document.objects.filter(project=project, status=Document.Status.READY)
-    if document_ids:
+    chosen = document_ids is not None
+    if chosen:
         documents = documents.filter(pk__in=document_ids)
     token_counts = list(documents.values_list("token_count", flat=True))
-    if kind == "sample" and not document_ids:
+    if kind == "sample" and not chosen:
         size = min(sample_size or settings.PROCESSING_SAMPLE_SIZE, len(token_counts))
         scale = size / len(token_counts) if token_counts else 0
     else:
@@ -73,7 +78,7 @@ def estimate_run(
             repeated = (chunks - 1) * min(overlap, plan.chunk_budget // 2)
             input_tokens += chunks * plan.prompt_tokens + tokens + repeated
             output_tokens += chunks * per_answer
-    if kind == "sample" and not document_ids:
+    if kind == "sample" and not chosen:
         calls, input_tokens, output_tokens = (
             round(calls * scale),
             round(input_tokens * scale),
