@@ -12,6 +12,7 @@ import contextlib
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -43,8 +44,11 @@ def _prepare() -> dict[str, str]:
     """Migrate, collect static files, create the demo user; return the children's env."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "extractor.settings")
     env = dict(os.environ)
+    web_port = env.get("PORT", "8000")
+    if not _port_free(env.get("HOST", "127.0.0.1"), web_port):
+        raise SystemExit(f"[run] port {web_port} is in use; choose another with PORT=...")
     if not (env.get("OPENAI_API_KEY") or env.get("OPENAI_BASE_URL")):
-        port = env.get("SIMULATOR_PORT", "8765")
+        port = env.get("SIMULATOR_PORT") or _simulator_port(web_port)
         env.update(
             OPENAI_BASE_URL=f"http://127.0.0.1:{port}/v1",
             OPENAI_API_KEY="simulated",
@@ -62,6 +66,27 @@ def _prepare() -> dict[str, str]:
         call_command("collectstatic", interactive=False, verbosity=0)
     _ensure_demo_user(settings.DATA_DIR)
     return env
+
+
+def _port_free(host: str, port: str) -> bool:
+    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as probe:
+        # As gunicorn binds: a port left in TIME_WAIT by the last run counts as free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, int(port)))
+        except OSError:
+            return False
+    return True
+
+
+def _simulator_port(web_port: str) -> str:
+    """8765 when it is free, else any free port: a second checkout running, or PORT set
+    to 8765, must not stop the simulator from starting."""
+    if web_port != "8765" and _port_free("127.0.0.1", "8765"):
+        return "8765"
+    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return str(probe.getsockname()[1])
 
 
 def _ensure_demo_user(data_dir: Path) -> None:

@@ -1,0 +1,35 @@
+"""``make run``'s supervisor picks its ports before starting anything."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from extractor import stack
+
+
+@pytest.fixture
+def busy_port():
+    """A port some other program is listening on."""
+    holder = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    holder.bind(("127.0.0.1", 0))
+    holder.listen()
+    yield str(holder.getsockname()[1])
+    holder.close()
+
+
+def test_a_busy_port_is_not_free(busy_port):
+    assert not stack._port_free("127.0.0.1", busy_port)
+
+
+def test_the_simulator_moves_off_the_web_servers_port():
+    port = stack._simulator_port("8765")
+    assert port != "8765"
+    assert stack._port_free("127.0.0.1", port)
+
+
+def test_a_busy_web_port_stops_start_up_with_a_message(busy_port, monkeypatch):
+    monkeypatch.setenv("PORT", busy_port)
+    with pytest.raises(SystemExit, match=f"port {busy_port} is in use"):
+        stack._prepare()
