@@ -561,6 +561,33 @@ class Workers:
         self.stop()
 
 
+def cpu_seconds(trees: dict[str, Iterable[int]], *, database: str = "") -> dict[str, float]:
+    """CPU seconds used so far by each group of process trees (a root pid and its
+    children), and by PostgreSQL's backends serving ``database`` under "postgres".
+    Two readings bracket a measured window; a process that ends between them drops
+    out, so read the second one before the processes stop."""
+    import psutil
+
+    used: dict[str, float] = dict.fromkeys(trees, 0.0)
+    for group, roots in trees.items():
+        for root in roots:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                parent = psutil.Process(root)
+                for process in [parent, *parent.children(recursive=True)]:
+                    with contextlib.suppress(psutil.NoSuchProcess):
+                        times = process.cpu_times()
+                        used[group] += times.user + times.system
+    if database:
+        used["postgres"] = 0.0
+        for process in psutil.process_iter(["cmdline"]):
+            cmdline = " ".join(process.info["cmdline"] or [])
+            if cmdline.startswith("postgres:") and f" {database} " in f"{cmdline} ":
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    times = process.cpu_times()
+                    used["postgres"] += times.user + times.system
+    return used
+
+
 class CpuSampler:
     """CPU seconds used while it runs, per group of processes: the worker process trees,
     the simulator, and PostgreSQL's backends serving this database. On a shared machine

@@ -29,7 +29,9 @@ included). The first seconds of each level are a warm-up and are not counted.
 
 Printed per level: throughput, p50/p95/p99/max latency per endpoint and overall as the
 client saw it, the server's own time per request (gunicorn access log, so the rest is
-queueing), errors by kind, the most database connections seen, and the load average.
+queueing), errors by kind, the most database connections seen, the load average, and
+the CPU milliseconds per request spent by gunicorn, PostgreSQL and the load clients
+(their sum bounds the requests per second the machine's cores can serve).
 Then the targets and one JSON line. Targets: zero errors at 100 clients, p95 under
 200 ms on every read endpoint, throughput at 100 clients at least 90 % of that at 10.
 Without pauses, N clients at X req/s wait N / X seconds per request on average (Little's
@@ -67,6 +69,7 @@ from bench.common import (  # noqa: E402
     PYTHON,
     Children,
     ThrowawayDatabase,
+    cpu_seconds,
     free_port,
     interruptible,
     load_average,
@@ -252,6 +255,7 @@ def run(args, env, workdir, children, levels, duration, warmup) -> dict:
             children=children,
             access_log=access_log,
             database_name=env["DATABASE_URL"].rsplit("/", 1)[1],
+            web_pid=web.pid,
         )
         print_level(level)
         report["levels"].append(level)
@@ -530,7 +534,7 @@ def _cookie(response: http.client.HTTPResponse, name: str) -> str:
 
 def run_level(
     *, base, clients, identities, duration, warmup, think, processes, workdir, children,
-    access_log, database_name,
+    access_log, database_name, web_pid,
 ) -> dict:  # fmt: skip
     folder = workdir / f"level-{clients}"
     folder.mkdir()
@@ -565,12 +569,17 @@ def run_level(
     log_offset_start = None
     load_before = load_text(load_average())
     peak_connections = 0
+    trees = {"web": [web_pid], "clients": [child.pid for child in started]}
+    cpu_from = cpu_to = None
     while any(child.alive() for child in started):
         now = time.time()
         if log_offset_start is None and now >= measure_from:
             log_offset_start = access_log.stat().st_size if access_log.exists() else 0
-        if measure_from <= now <= end_at:
+            cpu_from = (now, cpu_seconds(trees, database=database_name))
+        elif measure_from <= now <= end_at:
             peak_connections = max(peak_connections, database_connections(database_name))
+            # The last reading inside the window: clients exit right after it ends.
+            cpu_to = (now, cpu_seconds(trees, database=database_name))
         time.sleep(0.5)
     load_after = load_text(load_average())
     for child in started:
@@ -580,7 +589,7 @@ def run_level(
     for number in range(processes):
         records += json.loads((folder / f"client-{number}.json").read_text())
     server = server_times(access_log, log_offset_start or 0)
-    return summarise(
+    level = summarise(
         records,
         clients=clients,
         duration=duration,
@@ -589,6 +598,21 @@ def run_level(
         load_after=load_after,
         peak_connections=peak_connections,
     )
+    level["cpu_ms_per_request"] = cpu_per_request(cpu_from, cpu_to, level["rps"])
+    return level
+
+
+def cpu_per_request(cpu_from, cpu_to, rps: float) -> dict[str, float]:
+    """CPU milliseconds per request of the web server, PostgreSQL and the load clients
+    over the measured window: with every core busy, cores / total is the most requests
+    per second this machine can serve, whatever the number of clients."""
+    if cpu_from is None or cpu_to is None or not rps:
+        return {}
+    requests = rps * (cpu_to[0] - cpu_from[0])
+    return {
+        group: round((cpu_to[1][group] - cpu_from[1][group]) * 1000 / requests, 1)
+        for group in cpu_to[1]
+    }
 
 
 def database_connections(name: str) -> int:
@@ -699,6 +723,16 @@ def print_level(level: dict) -> None:
         f"    database connections (peak): {level['peak_db_connections']}; "
         f"stale keep-alive reconnects: {level['stale_keepalive_retries']}"
     )
+    cpu = level.get("cpu_ms_per_request")
+    if cpu:
+        total = sum(cpu.values())
+        cores = os.cpu_count() or 1
+        print(
+            "    CPU per request: "
+            + ", ".join(f"{group} {ms:.1f} ms" for group, ms in cpu.items())
+            + f"; {total:.1f} ms in all, so {cores} cores serve at most "
+            f"~{cores * 1000 / total:.0f} req/s"
+        )
 
 
 def judge(levels: list[dict], *, think_time: float) -> dict:
