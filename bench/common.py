@@ -561,30 +561,44 @@ class Workers:
         self.stop()
 
 
-def cpu_seconds(trees: dict[str, Iterable[int]], *, database: str = "") -> dict[str, float]:
-    """CPU seconds used so far by each group of process trees (a root pid and its
-    children), and by PostgreSQL's backends serving ``database`` under "postgres".
-    Two readings bracket a measured window; a process that ends between them drops
-    out, so read the second one before the processes stop."""
+def cpu_readings(
+    trees: dict[str, Iterable[int]], *, database: str = ""
+) -> dict[tuple[str, int], float]:
+    """CPU seconds used so far per (group, pid): the process trees of each group (a root
+    pid and its children), and PostgreSQL's backends serving ``database`` under
+    "postgres". Keep the last reading of every pid seen (backends come and go with
+    connections) and subtract the first: ``cpu_used``."""
     import psutil
 
-    used: dict[str, float] = dict.fromkeys(trees, 0.0)
+    readings: dict[tuple[str, int], float] = {}
+
+    def read(group: str, process) -> None:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            times = process.cpu_times()
+            readings[(group, process.pid)] = times.user + times.system
+
     for group, roots in trees.items():
         for root in roots:
             with contextlib.suppress(psutil.NoSuchProcess):
                 parent = psutil.Process(root)
                 for process in [parent, *parent.children(recursive=True)]:
-                    with contextlib.suppress(psutil.NoSuchProcess):
-                        times = process.cpu_times()
-                        used[group] += times.user + times.system
+                    read(group, process)
     if database:
-        used["postgres"] = 0.0
         for process in psutil.process_iter(["cmdline"]):
             cmdline = " ".join(process.info["cmdline"] or [])
             if cmdline.startswith("postgres:") and f" {database} " in f"{cmdline} ":
-                with contextlib.suppress(psutil.NoSuchProcess):
-                    times = process.cpu_times()
-                    used["postgres"] += times.user + times.system
+                read("postgres", process)
+    return readings
+
+
+def cpu_used(
+    first: dict[tuple[str, int], float], last: dict[tuple[str, int], float]
+) -> dict[str, float]:
+    """CPU seconds per group between two sets of readings; a process first seen after
+    ``first`` counts from zero."""
+    used: dict[str, float] = {}
+    for (group, pid), seconds in last.items():
+        used[group] = used.get(group, 0.0) + seconds - first.get((group, pid), 0.0)
     return used
 
 
@@ -610,31 +624,16 @@ class CpuSampler:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def _processes(self):
-        import psutil
-
-        found = []
+    def _trees(self) -> dict[str, list[int]]:
+        trees: dict[str, list[int]] = {}
         if self.workers:
-            for process in self.workers.processes:
-                with contextlib.suppress(psutil.NoSuchProcess):
-                    parent = psutil.Process(process.pid)
-                    found += [("workers", p) for p in [parent, *parent.children(recursive=True)]]
+            trees["workers"] = [process.pid for process in self.workers.processes]
         if self.simulator and self.simulator.process:
-            with contextlib.suppress(psutil.NoSuchProcess):
-                found.append(("simulator", psutil.Process(self.simulator.process.pid)))
-        for process in psutil.process_iter(["name", "cmdline"]):
-            cmdline = " ".join(process.info["cmdline"] or [])
-            if cmdline.startswith("postgres:") and f" {self.database} " in f"{cmdline} ":
-                found.append(("postgres", process))
-        return found
+            trees["simulator"] = [self.simulator.process.pid]
+        return trees
 
     def _sample(self) -> None:
-        for group, process in self._processes():
-            try:
-                times = process.cpu_times()
-            except Exception:  # noqa: S112 - the process ended between listing and reading
-                continue
-            self.seen[(group, process.pid)] = times.user + times.system
+        self.seen.update(cpu_readings(self._trees(), database=self.database))
 
     def _run(self) -> None:
         while not self._stop.wait(0.5):
@@ -650,11 +649,8 @@ class CpuSampler:
         self._sample()
         self._stop.set()
         self._thread.join(timeout=5)
-        totals: dict[str, float] = {}
-        for (group, pid), seconds in self.seen.items():
-            used = seconds - self.baseline.get((group, pid), 0.0)
-            totals[group] = totals.get(group, 0.0) + max(used, 0.0)
-        return {group: round(value, 1) for group, value in sorted(totals.items())}
+        used = cpu_used(self.baseline, self.seen)
+        return {group: round(max(value, 0.0), 1) for group, value in sorted(used.items())}
 
 
 def clear_redis(keys_containing: Iterable[str]) -> int:

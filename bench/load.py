@@ -69,7 +69,8 @@ from bench.common import (  # noqa: E402
     PYTHON,
     Children,
     ThrowawayDatabase,
-    cpu_seconds,
+    cpu_readings,
+    cpu_used,
     free_port,
     interruptible,
     load_average,
@@ -570,16 +571,21 @@ def run_level(
     load_before = load_text(load_average())
     peak_connections = 0
     trees = {"web": [web_pid], "clients": [child.pid for child in started]}
-    cpu_from = cpu_to = None
+    cpu_first: dict = {}
+    cpu_last: dict = {}
+    window = [0.0, 0.0]
     while any(child.alive() for child in started):
         now = time.time()
         if log_offset_start is None and now >= measure_from:
             log_offset_start = access_log.stat().st_size if access_log.exists() else 0
-            cpu_from = (now, cpu_seconds(trees, database=database_name))
+            cpu_first = cpu_readings(trees, database=database_name)
+            cpu_last = dict(cpu_first)
+            window = [now, now]
         elif measure_from <= now <= end_at:
             peak_connections = max(peak_connections, database_connections(database_name))
-            # The last reading inside the window: clients exit right after it ends.
-            cpu_to = (now, cpu_seconds(trees, database=database_name))
+            # Read every tick: a backend replaced mid-window keeps its last reading.
+            cpu_last.update(cpu_readings(trees, database=database_name))
+            window[1] = now
         time.sleep(0.5)
     load_after = load_text(load_average())
     for child in started:
@@ -598,21 +604,14 @@ def run_level(
         load_after=load_after,
         peak_connections=peak_connections,
     )
-    level["cpu_ms_per_request"] = cpu_per_request(cpu_from, cpu_to, level["rps"])
+    requests = level["rps"] * (window[1] - window[0])
+    # With every core busy, cores / (the sum of these) is the most requests per second
+    # this machine can serve, whatever the number of clients.
+    level["cpu_ms_per_request"] = {
+        group: round(seconds * 1000 / requests, 1)
+        for group, seconds in sorted(cpu_used(cpu_first, cpu_last).items())
+    } if requests > 0 else {}  # fmt: skip
     return level
-
-
-def cpu_per_request(cpu_from, cpu_to, rps: float) -> dict[str, float]:
-    """CPU milliseconds per request of the web server, PostgreSQL and the load clients
-    over the measured window: with every core busy, cores / total is the most requests
-    per second this machine can serve, whatever the number of clients."""
-    if cpu_from is None or cpu_to is None or not rps:
-        return {}
-    requests = rps * (cpu_to[0] - cpu_from[0])
-    return {
-        group: round((cpu_to[1][group] - cpu_from[1][group]) * 1000 / requests, 1)
-        for group in cpu_to[1]
-    }
 
 
 def database_connections(name: str) -> int:
