@@ -9,6 +9,11 @@ app_name = "processing"
 urlpatterns = [
     path("<int:project_id>/processing/", views.index, name="index"),
     path("<int:project_id>/processing/start/", views.job_start, name="start"),
+    path(
+        "<int:project_id>/processing/sample-estimate/",
+        views.sample_estimate,
+        name="sample_estimate",
+    ),
     path("<int:project_id>/processing/jobs/<int:job_id>/", views.job_detail, name="job"),
     path(
         "<int:project_id>/processing/jobs/<int:job_id>/progress/",

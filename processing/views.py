@@ -19,7 +19,7 @@ from processing.selectors import job_eta_seconds, job_items, job_logs
 from projects.models import Document
 from projects.selectors import project_get_for_user
 from projects.views import project_context
-from schemas.versions import schema_state
+from schemas.versions import current_version, schema_state
 
 STOP_POLLING = 286  # htmx stops polling on this status
 
@@ -57,6 +57,23 @@ def index(request: HttpRequest, project_id: int) -> HttpResponse:
         "default_sample_size": min(settings.PROCESSING_SAMPLE_SIZE, ready),
     }
     return render(request, "wizard/step4/index.html", context)
+
+
+@require_GET
+def sample_estimate(request: HttpRequest, project_id: int) -> HttpResponse:
+    """The sample's estimate for the size being typed (the form asks as it changes)."""
+    project = project_get_for_user(request.user, project_id)
+    version = current_version(project)
+    if version is None:
+        return HttpResponse(status=204)
+    raw = request.GET.get("sample_size", "")
+    size = int(raw) if raw.isdigit() and int(raw) > 0 else None
+    estimate = job_estimate(project=project, version=version, kind="sample", sample_size=size)
+    return render(
+        request,
+        "wizard/step4/index.html#sample-estimate",
+        {"project": project, "estimates": {"sample": estimate}},
+    )
 
 
 def _decimal(raw: str | None) -> Decimal | None:

@@ -163,3 +163,25 @@ def test_processing_page_reports_bad_input(client_logged_in, treaty_project, dat
     )
     assert message in response.content
     assert not ProcessingJob.objects.exists()
+
+
+def test_sample_estimate_follows_the_size_typed(client_logged_in, treaty_project, other_user):
+    url = f"/projects/{treaty_project.pk}/processing/sample-estimate/"
+    page = client_logged_in.get(f"/projects/{treaty_project.pk}/processing/")
+    assert f'hx-get="{url}"'.encode() in page.content
+
+    two = client_logged_in.get(url, {"sample_size": "2"}, HTTP_HX_REQUEST="true")
+    three = client_logged_in.get(url, {"sample_size": "3"}, HTTP_HX_REQUEST="true")
+    assert two.status_code == 200 and b"for 2 documents" in two.content
+    assert b"for 3 documents" in three.content
+    # More than the project has, or not a number: the whole corpus, the default size.
+    assert b"for 5 documents" in client_logged_in.get(url, {"sample_size": "999"}).content
+    assert b"for 5 documents" in client_logged_in.get(url, {"sample_size": "x"}).content
+
+    client_logged_in.force_login(other_user)
+    assert client_logged_in.get(url, {"sample_size": "2"}).status_code == 404
+
+
+def test_sample_estimate_without_a_confirmed_schema_is_empty(client_logged_in, project):
+    url = f"/projects/{project.pk}/processing/sample-estimate/"
+    assert client_logged_in.get(url, {"sample_size": "2"}).status_code == 204

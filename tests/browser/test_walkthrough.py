@@ -208,6 +208,8 @@ def test_a_new_user_goes_from_documents_to_an_xlsx_export(page, browser_errors, 
 
     # --- Step 4: a sample, watched until it is done ---------------------------------
     page.get_by_label("Documents in the sample").fill("3")
+    # The estimate follows the size typed.
+    expect(page.locator("#sample-estimate")).to_contain_text("for 3 documents")
     screenshot(page, "07-processing")
     page.get_by_role("button", name="Run sample with version 1").click()
     expect(page.get_by_text("Sample job started on 3 document(s).")).to_be_visible()
