@@ -7,6 +7,8 @@ still imports nothing from the apps that build on it.
 
 from __future__ import annotations
 
+import functools
+
 from django.db.models import F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 
@@ -28,24 +30,32 @@ def _count(relation: str, **conditions) -> Subquery:
     return Subquery(counted, output_field=IntegerField())
 
 
-def project_queryset_for_user(user) -> QuerySet[Project]:
-    """The user's projects, each annotated with what the list, the stepper and the API
-    show, in a single query."""
-    return Project.objects.for_user(user).annotate(
-        document_count=_count("documents"),
-        ready_document_count=_count("documents", status=Document.Status.READY),
-        failed_document_count=_count("documents", status=Document.Status.FAILED),
-        variable_count=_count("variables"),
-        version_count=_count("schema_versions"),
-        current_version_number=F("schema_head__current_version__number"),
-        finished_full_jobs=_count(
+@functools.cache
+def _summary_annotations() -> dict[str, Subquery | F]:
+    """Built once per process: making these seven subqueries is most of the cost of
+    ``project_queryset_for_user`` (about 3 of 5 ms), and annotate() copies them before
+    resolving, so one set serves every request and thread."""
+    return {
+        "document_count": _count("documents"),
+        "ready_document_count": _count("documents", status=Document.Status.READY),
+        "failed_document_count": _count("documents", status=Document.Status.FAILED),
+        "variable_count": _count("variables"),
+        "version_count": _count("schema_versions"),
+        "current_version_number": F("schema_head__current_version__number"),
+        "finished_full_jobs": _count(
             "jobs",
             kind="full",
             status__in=FINISHED_JOB_STATUSES,
             schema_version=OuterRef("schema_head__current_version"),
         ),
-        job_count=_count("jobs"),
-    )
+        "job_count": _count("jobs"),
+    }
+
+
+def project_queryset_for_user(user) -> QuerySet[Project]:
+    """The user's projects, each annotated with what the list, the stepper and the API
+    show, in a single query."""
+    return Project.objects.for_user(user).annotate(**_summary_annotations())
 
 
 def project_get_for_user(user, project_id: int) -> Project:
