@@ -45,6 +45,10 @@ MAX_ID = 2**63 - 1
 # A cached page is keyed on the values' state, so it is never stale; the timeout only
 # lets pages nobody asks for again leave the cache.
 RESULTS_CACHE_SECONDS = 15 * 60
+CACHEABLE_PARAMETERS = frozenset(
+    {"schema_version", "status", "variable", "job", "sort", "page", "page_size", "embed"}
+)
+CACHED_PAGE_SIZE = 50
 T = TypeVar("T")
 
 
@@ -304,14 +308,36 @@ def cached_results(
     values are as they were (``results_stamp``). Reading and drawing 50 x 50 cells is
     most of a results request; people page back and forth and poll far more often than
     values change. Access is checked before: the key names the project's own version."""
-    asked = json.dumps(sorted(query.lists()), ensure_ascii=False)
-    digest = hashlib.sha256(f"{view}|{version.pk}|{stamp}|{asked}".encode()).hexdigest()
-    key = f"results:v1:{digest}"
+    key = _results_cache_key(version, stamp, view, query)
+    if key is None:
+        return build()
     cached = cache.get(key)
     if cached is None:
         cached = build()
         cache.set(key, cached, timeout=RESULTS_CACHE_SECONDS)
     return cached
+
+
+def _results_cache_key(
+    version: SchemaVersion, stamp: str, view: str, query: QueryDict
+) -> str | None:
+    """The key of a page worth keeping, else None: free-text searches (rarely asked
+    twice), parameters the page does not know, and pages over 50 rows are built every
+    time, so one user cannot fill the cache with variants (an entry is at most 50 rows
+    x 50 variables, under 1 MB)."""
+    shape = {}
+    for name, values in query.lists():
+        if name in ("search", "q") and not any(values):
+            continue  # the filter form always sends the search box, often empty
+        if name not in CACHEABLE_PARAMETERS or len(values) != 1 or len(values[0]) > 100:
+            return None
+        shape[name] = values[0]
+    size = shape.get("page_size", "")
+    if size and not (size.isdigit() and int(size) <= CACHED_PAGE_SIZE):
+        return None
+    asked = json.dumps(sorted(shape.items()), ensure_ascii=False)
+    digest = hashlib.sha256(f"{view}|{version.pk}|{stamp}|{asked}".encode()).hexdigest()
+    return f"results:v2:{digest}"
 
 
 def project_agreement(project: Project, version: SchemaVersion) -> list[dict]:

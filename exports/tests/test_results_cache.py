@@ -106,3 +106,44 @@ def test_agreement_follows_reviews_their_reversal_and_deletions(api, processed_p
 
     document_delete(document=stance[0].document)
     assert checked() == 0
+
+
+@pytest.mark.parametrize(
+    ("query", "kept"),
+    [
+        ("page=2&sort=-year&status=flagged&variable=year", True),
+        ("page=1&search=&schema_version=1", True),  # the filter form's empty search box
+        ("search=geneva", False),  # free text: rarely asked twice
+        ("page=2&utm_source=mail", False),  # parameters the page does not know
+        ("page_size=200", False),  # entries stay at most 50 rows
+        ("page=1&page=2", False),
+    ],
+)
+def test_which_pages_are_kept(processed_project, query, kept):
+    from django.http import QueryDict
+
+    from exports.results import _results_cache_key, results_stamp
+    from schemas.versions import current_version
+
+    version = current_version(processed_project)
+    stamp = results_stamp(processed_project, version)
+    key = _results_cache_key(version, stamp, "table", QueryDict(query))
+    assert (key is not None) is kept
+
+
+def _reads_cells(captured) -> bool:
+    return any('"processing_extraction"."document_id" IN' in q["sql"] for q in captured)
+
+
+def test_a_search_is_read_afresh_each_time(client_logged_in, processed_project):
+    base = f"/projects/{processed_project.pk}/results/"
+    client_logged_in.get(base)
+    with CaptureQueriesContext(connection) as browsing:
+        client_logged_in.get(base)
+    assert not _reads_cells(browsing)  # the plain page came from the cache
+
+    client_logged_in.get(f"{base}?search=doc-001")
+    with CaptureQueriesContext(connection) as searching:
+        response = client_logged_in.get(f"{base}?search=doc-001")
+    assert response.content.decode().count('<th scope="row">') == 1
+    assert _reads_cells(searching)
