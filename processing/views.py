@@ -15,7 +15,7 @@ from extractor.throttling import wizard_throttle
 from processing import jobs
 from processing.estimates import job_estimate
 from processing.models import JobDocument, ProcessingJob
-from processing.selectors import job_eta_seconds, job_items, job_logs
+from processing.selectors import job_eta_seconds, job_items, job_logs, jobs_for_project
 from projects.models import Document
 from projects.selectors import project_get_for_user
 from projects.views import project_context
@@ -44,7 +44,7 @@ def index(request: HttpRequest, project_id: int) -> HttpResponse:
     project = project_get_for_user(request.user, project_id)
     state = schema_state(project)
     version = state.current
-    project_jobs = ProcessingJob.objects.filter(project=project).select_related("schema_version")
+    project_jobs = jobs_for_project(project)
     latest_sample = project_jobs.filter(kind=ProcessingJob.Kind.SAMPLE).first()
     ready = Document.objects.filter(project=project, status=Document.Status.READY).count()
     context = project_context(project, step=4) | {
@@ -121,9 +121,7 @@ def job_start(request: HttpRequest, project_id: int) -> HttpResponse:
 
 def _job_for_project(request: HttpRequest, project_id: int, job_id: int):
     project = project_get_for_user(request.user, project_id)
-    job = get_object_or_404(
-        ProcessingJob.objects.select_related("schema_version"), pk=job_id, project=project
-    )
+    job = get_object_or_404(jobs_for_project(project), pk=job_id)
     return project, job
 
 
