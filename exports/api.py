@@ -21,12 +21,13 @@ from exports.results import (
     cell_payload,
     project_agreement,
     results_page,
-    results_stamp,
+    results_state,
     version_for,
 )
 from exports.review import UNSET, ReviewError, extraction_review
 from exports.services import ExportError, export_create
 from extractor.api import Conflict
+from extractor.text import whole_number
 from processing.models import Extraction
 from projects.selectors import project_get_for_user
 
@@ -106,8 +107,9 @@ class ResultsView(APIView):
         version = _version_or_error(project, request.query_params.get("schema_version"))
         query = request.query_params
         built = cached_results(
+            project,
             version,
-            results_stamp(project, version),
+            results_state(project, version),
             "api",
             query,
             lambda: _results_rows(project, version, query),
@@ -140,7 +142,7 @@ def _results_rows(project, version, query) -> dict:
         version,
         ResultFilters.from_query(query),
         page_number=query.get("page", 1),
-        page_size=int(size) if size.isdigit() else 50,
+        page_size=whole_number(size) or 50,
     )
     keys = version.variable_keys
     results = [

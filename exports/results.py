@@ -12,6 +12,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from django.core.cache import cache
@@ -31,22 +32,27 @@ from django.db.models import (
 )
 from django.db.models.functions import Left
 from django.http import QueryDict
+from django.utils import timezone
 
 from exports.agreement import agreement_summary
+from extractor.text import whole_number
 from processing.models import Extraction, JobDocument
 from projects.models import Document, Project
 from schemas.models import SchemaVersion
 from schemas.versions import current_version
 
 FLAGGED = "flagged"
+RESULT_STATUSES = frozenset({"", FLAGGED, "reviewed", "unverified", *Extraction.Status.values})
 MAX_PAGE_SIZE = 500
 # Ids are 64-bit: a larger one names no row, and SQLite cannot even compare it.
 MAX_ID = 2**63 - 1
 # A cached page is keyed on the values' state, so it is never stale; the timeout only
 # lets pages nobody asks for again leave the cache.
 RESULTS_CACHE_SECONDS = 15 * 60
+RESULTS_SETTLE_SECONDS = 30
 CACHEABLE_PARAMETERS = frozenset(
     {"schema_version", "status", "variable", "job", "sort", "page", "page_size", "embed"}
+    | {"search", "q"}  # the filter form always sends the search box, often empty
 )
 CACHED_PAGE_SIZE = 50
 T = TypeVar("T")
@@ -62,8 +68,8 @@ class ResultFilters:
 
     @classmethod
     def from_query(cls, query) -> ResultFilters:
-        job = query.get("job", "")
-        job_id = int(job) if job.isdigit() else None
+        job = query.get("job", "").strip()
+        job_id = int(job) if job.isascii() and job.isdecimal() else None
         return cls(
             # PostgreSQL refuses a NUL in a query parameter; no stored text holds one.
             search=query.get("search", query.get("q", "")).replace("\x00", "").strip()[:200],
@@ -285,30 +291,56 @@ def cell_payload(extraction: Extraction | Cell | None) -> dict | None:
     }
 
 
-def results_stamp(project: Project, version: SchemaVersion) -> str:
-    """The state of a version's values in a few characters, to key caches on. Every
-    write of a value sets its ``updated_at`` (the engine's upserts, a review), so the
-    latest one moves; values leave only with their document, and deleting a document
-    touches the project. The latest change is read from the (schema_version,
+@dataclass(frozen=True)
+class ResultsState:
+    """A version's values as of now, in a few characters to key caches on (empty when
+    there are none), and whether pages built now may be kept."""
+
+    key: str
+    settled: bool
+
+    @property
+    def has_values(self) -> bool:
+        return bool(self.key)
+
+
+def _settled(latest: datetime) -> bool:
+    """A value's ``updated_at`` is set before its transaction commits, so a write can
+    become visible after a newer one: keys made from the latest change only hold once
+    writes have paused. Until then pages are built and not kept."""
+    return latest <= timezone.now() - timedelta(seconds=RESULTS_SETTLE_SECONDS)
+
+
+def results_state(project: Project, version: SchemaVersion) -> ResultsState:
+    """Every write of a value sets its ``updated_at`` (the engine's upserts, a review),
+    so the latest one moves; values leave only with their document, and deleting a
+    document touches the project. The latest change is read from the (schema_version,
     updated_at) index in well under a millisecond, where counting 50,000 values takes
-    20 ms. Values are written with the writing host's clock: hosts are expected to keep
-    time (NTP), and a cached page lives ``RESULTS_CACHE_SECONDS`` at most."""
+    20 ms. Hosts are expected to keep time (NTP): a worker's clock more than
+    ``RESULTS_SETTLE_SECONDS`` behind the web server's could hide its writes for up to
+    ``RESULTS_CACHE_SECONDS``."""
     latest = Extraction.objects.filter(schema_version=version).aggregate(latest=Max("updated_at"))[
         "latest"
     ]
     if latest is None:
-        return ""
-    return f"{latest.timestamp()}:{project.updated_at.timestamp()}"
+        return ResultsState(key="", settled=False)
+    key = f"{latest.timestamp()}:{project.updated_at.timestamp()}"
+    return ResultsState(key=key, settled=_settled(latest))
 
 
 def cached_results(
-    version: SchemaVersion, stamp: str, view: str, query: QueryDict, build: Callable[[], T]
+    project: Project,
+    version: SchemaVersion,
+    state: ResultsState,
+    view: str,
+    query: QueryDict,
+    build: Callable[[], T],
 ) -> T:
     """What ``build`` made for this view and query the last time, while the version's
-    values are as they were (``results_stamp``). Reading and drawing 50 x 50 cells is
-    most of a results request; people page back and forth and poll far more often than
-    values change. Access is checked before: the key names the project's own version."""
-    key = _results_cache_key(version, stamp, view, query)
+    values are as they were. Reading and drawing 50 x 50 cells is most of a results
+    request; people page back and forth and poll far more often than values change.
+    Access is checked before: the key names the project's own version."""
+    key = _results_cache_key(project, version, state, view, query)
     if key is None:
         return build()
     cached = cache.get(key)
@@ -319,25 +351,43 @@ def cached_results(
 
 
 def _results_cache_key(
-    version: SchemaVersion, stamp: str, view: str, query: QueryDict
+    project: Project, version: SchemaVersion, state: ResultsState, view: str, query: QueryDict
 ) -> str | None:
-    """The key of a page worth keeping, else None: free-text searches (rarely asked
-    twice), parameters the page does not know, and pages over 50 rows are built every
-    time, so one user cannot fill the cache with variants (an entry is at most 50 rows
-    x 50 variables, under 1 MB)."""
-    shape = {}
-    for name, values in query.lists():
-        if name in ("search", "q") and not any(values):
-            continue  # the filter form always sends the search box, often empty
-        if name not in CACHEABLE_PARAMETERS or len(values) != 1 or len(values[0]) > 100:
-            return None
-        shape[name] = values[0]
-    size = shape.get("page_size", "")
-    if size and not (size.isdigit() and int(size) <= CACHED_PAGE_SIZE):
+    """The key of a page worth keeping, from the parameters as the page reads them,
+    else None. Kept: plain browsing with known filters, sorts and pages of at most 50
+    rows, so an entry is under 1 MB and the entries a project can have are bounded by
+    its data, not by what a client sends. Built every time: free-text searches (rarely
+    asked twice), unknown parameters or values, pages past the project's size."""
+    if not state.settled or set(query) - CACHEABLE_PARAMETERS:
         return None
-    asked = json.dumps(sorted(shape.items()), ensure_ascii=False)
-    digest = hashlib.sha256(f"{view}|{version.pk}|{stamp}|{asked}".encode()).hexdigest()
-    return f"results:v2:{digest}"
+    filters = ResultFilters.from_query(query)
+    keys = version.variable_keys
+    sorts = {"", "name", "-name", *keys, *(f"-{key}" for key in keys)}
+    if (
+        filters.search
+        or filters.status not in RESULT_STATUSES
+        or filters.variable not in ("", *keys)
+        or filters.sort not in sorts
+        or any(len(values) > 1 for _, values in query.lists())
+    ):
+        return None
+    if filters.job_id is not None and not project.jobs.filter(pk=filters.job_id).exists():
+        return None
+    size = whole_number(query.get("page_size")) or CACHED_PAGE_SIZE
+    raw_page = query.get("page", "")
+    page = whole_number(raw_page) if raw_page else 1
+    documents = getattr(project, "document_count", None)  # the summary has it
+    if documents is None:
+        documents = project.documents.count()
+    pages = max(-(-documents // size), 1)
+    if size > CACHED_PAGE_SIZE or page is None or not 1 <= page <= pages:
+        return None
+    shape = [
+        view, version.pk, state.key, filters.status, filters.variable, filters.sort,
+        filters.job_id, page, size, query.get("embed") == "1",
+    ]  # fmt: skip
+    digest = hashlib.sha256(json.dumps(shape).encode()).hexdigest()
+    return f"results:v3:{digest}"
 
 
 def project_agreement(project: Project, version: SchemaVersion) -> list[dict]:
@@ -348,8 +398,12 @@ def project_agreement(project: Project, version: SchemaVersion) -> list[dict]:
     while a running job writes values nobody has reviewed yet.
     """
     reviewed = _reviewed(version).aggregate(count=Count("*"), latest=Max("updated_at"))
-    latest = reviewed["latest"].timestamp() if reviewed["latest"] else 0
-    key = f"agreement:v3:{version.pk}:{reviewed['count']}:{latest}:{project.updated_at.timestamp()}"
+    if reviewed["latest"] is None or not _settled(reviewed["latest"]):
+        return _agreement(version)
+    key = (
+        f"agreement:v4:{version.pk}:{reviewed['count']}:{reviewed['latest'].timestamp()}:"
+        f"{project.updated_at.timestamp()}"
+    )
     cached = cache.get(key)
     if cached is None:
         cached = _agreement(version)

@@ -18,11 +18,12 @@ from exports.results import (
     cached_results,
     project_agreement,
     results_page,
-    results_stamp,
+    results_state,
     version_for,
 )
 from exports.review import ReviewError, extraction_review, variable_of
 from exports.services import ExportError, export_create
+from extractor.text import whole_number
 from extractor.throttling import wizard_throttle
 from processing.models import Extraction
 from projects.selectors import project_get_for_user
@@ -42,15 +43,18 @@ STATUS_CHOICES = [
 def results(request: HttpRequest, project_id: int) -> HttpResponse:
     project = project_get_for_user(request.user, project_id)
     version = version_for(project, request.GET.get("schema_version"))
-    stamp = results_stamp(project, version) if version is not None else ""
-    context = project_context(project, step=5) | {"version": version, "has_results": bool(stamp)}
+    state = results_state(project, version) if version is not None else None
+    context = project_context(project, step=5) | {
+        "version": version,
+        "has_results": state is not None and state.has_values,
+    }
     # The table swapped in place, or embedded in the step-4 sample view: no page around it.
     table_only = bool(request.htmx) and (
         request.htmx.target == "results-table" or request.GET.get("embed") == "1"
     )
     if context["has_results"]:
         table = cached_results(
-            version, stamp, "table", request.GET, lambda: _results_table(request, context)
+            project, version, state, "table", request.GET, lambda: _results_table(request, context)
         )
         if table_only:
             return HttpResponse(table)
@@ -88,7 +92,8 @@ def _results_table(request: HttpRequest, context: dict) -> str:
 
 
 def _page_size(raw: str | None) -> int:
-    return int(raw) if raw and raw.isdigit() and 0 < int(raw) <= 200 else 50
+    size = whole_number(raw)
+    return size if size and size <= 200 else 50
 
 
 def _extraction_for(request: HttpRequest, project_id: int, extraction_id: int):

@@ -45,6 +45,8 @@ def _prepare() -> dict[str, str]:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "extractor.settings")
     env = dict(os.environ)
     web_port = env.get("PORT", "8000")
+    if not web_port.isascii() or not web_port.isdecimal() or not 0 < int(web_port) < 65536:
+        raise SystemExit(f"[run] PORT={web_port!r} is not a port number (1-65535)")
     if not _port_free(env.get("HOST", "127.0.0.1"), web_port):
         raise SystemExit(f"[run] port {web_port} is in use; choose another with PORT=...")
     if not (env.get("OPENAI_API_KEY") or env.get("OPENAI_BASE_URL")):
@@ -69,11 +71,19 @@ def _prepare() -> dict[str, str]:
 
 
 def _port_free(host: str, port: str) -> bool:
-    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as probe:
+    """Whether gunicorn could bind there (IPv4 or IPv6 host, "[::]" as gunicorn takes it)."""
+    host = host.strip("[]")
+    try:
+        family, kind, _, _, address = socket.getaddrinfo(host, int(port), type=socket.SOCK_STREAM)[
+            0
+        ]
+    except socket.gaierror:
+        return True  # an unknown host is gunicorn's error to report, with its own words
+    with contextlib.closing(socket.socket(family, kind)) as probe:
         # As gunicorn binds: a port left in TIME_WAIT by the last run counts as free.
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            probe.bind((host, int(port)))
+            probe.bind(address)
         except OSError:
             return False
     return True

@@ -19,3 +19,16 @@ def without_nul(value: Any) -> Any:
     if isinstance(value, dict):
         return {without_nul(key): without_nul(item) for key, item in value.items()}
     return value
+
+
+MAX_BIGINT = 2**63 - 1
+
+
+def whole_number(raw: str | None) -> int | None:
+    """A non-negative whole number written in ASCII digits that fits a 64-bit id, else
+    None. ``str.isdigit()`` accepts "²", which ``int()`` refuses with a 500."""
+    text = (raw or "").strip()
+    if not (text.isascii() and text.isdecimal()):
+        return None
+    number = int(text)
+    return number if number <= MAX_BIGINT else None

@@ -2,8 +2,10 @@
 
 from django.contrib import admin, messages
 
+from extractor.admin_mixins import DeletesWhatHangsOnIt
 from processing import jobs
 from processing.models import Extraction, JobDocument, ProcessingJob, ProcessingLog
+from projects.services import project_touch
 
 
 class JobDocumentInline(admin.TabularInline):
@@ -21,7 +23,7 @@ class JobDocumentInline(admin.TabularInline):
 
 
 @admin.register(ProcessingJob)
-class ProcessingJobAdmin(admin.ModelAdmin):
+class ProcessingJobAdmin(DeletesWhatHangsOnIt, admin.ModelAdmin):
     list_display = [
         "id",
         "project",
@@ -45,6 +47,23 @@ class ProcessingJobAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # A job still running has workers holding its items: cancel it first.
+        if obj is not None and obj.status in ProcessingJob.ACTIVE | {ProcessingJob.Status.PAUSED}:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    # The results table can be filtered by job: its cached pages key on the project.
+    def delete_model(self, request, obj: ProcessingJob) -> None:
+        super().delete_model(request, obj)
+        project_touch(obj.project_id)
+
+    def delete_queryset(self, request, queryset) -> None:
+        projects = set(queryset.values_list("project_id", flat=True))
+        super().delete_queryset(request, queryset)
+        for project_id in projects:
+            project_touch(project_id)
 
     @admin.action(description="Retry the failed documents of the selected jobs")
     def retry_failed(self, request, queryset):
@@ -76,6 +95,9 @@ class JobDocumentAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # a job's ledger: items go with their job or document
 
 
 @admin.register(Extraction)

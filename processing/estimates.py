@@ -7,7 +7,7 @@ from collections.abc import Collection
 from dataclasses import replace
 from decimal import Decimal
 
-from django.db.models import QuerySet, Sum
+from django.db.models import QuerySet
 
 from extractor.llm.pricing import cost_usd
 from processing.models import JobDocument, ProcessingJob
@@ -25,14 +25,20 @@ def _sample_ratios(version: SchemaVersion, model: str) -> tuple[float, float, in
         status=JobDocument.Status.DONE,
         llm_calls__gt=0,
     )
-    document_ids = list(
-        items.order_by("document_id").values_list("document_id", flat=True).distinct()[:500]
-    )
-    if not document_ids:
+    # The latest item per document: a document sampled twice counts once, as it does
+    # in the estimate it is compared with. Samples are small; the newest 2,000 items.
+    latest: dict[int, tuple[int, int]] = {}
+    newest_first = items.order_by("-pk").values_list("document_id", "input_tokens", "output_tokens")
+    for document_id, input_tokens, output_tokens in newest_first[:2000]:
+        if document_id not in latest and len(latest) < 500:
+            latest[document_id] = (input_tokens, output_tokens)
+    if not latest:
         return None
-    actual = items.filter(document_id__in=document_ids).aggregate(
-        input=Sum("input_tokens"), output=Sum("output_tokens")
-    )
+    document_ids = list(latest)
+    actual = {
+        "input": sum(tokens[0] for tokens in latest.values()),
+        "output": sum(tokens[1] for tokens in latest.values()),
+    }
     estimated = estimate_run(
         project=version.project,
         variables=version.variables,

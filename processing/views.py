@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from extractor.text import whole_number
 from extractor.throttling import wizard_throttle
 from processing import jobs
 from processing.estimates import job_estimate
@@ -66,8 +67,7 @@ def sample_estimate(request: HttpRequest, project_id: int) -> HttpResponse:
     version = current_version(project)
     if version is None:
         return HttpResponse(status=204)
-    raw = request.GET.get("sample_size", "")
-    size = int(raw) if raw.isdigit() and int(raw) > 0 else None
+    size = whole_number(request.GET.get("sample_size")) or None
     estimate = job_estimate(project=project, version=version, kind="sample", sample_size=size)
     return render(
         request,
@@ -88,9 +88,10 @@ def _decimal(raw: str | None) -> Decimal | None:
 def _int(raw: str | None) -> int | None:
     if not raw or not raw.strip():
         return None
-    if not raw.strip().isdigit():
+    number = whole_number(raw)
+    if number is None:
         raise jobs.JobInputError({"sample_size": [f"“{raw}” is not a whole number."]})
-    return int(raw)
+    return number
 
 
 @require_POST

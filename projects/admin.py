@@ -3,12 +3,13 @@
 from django.contrib import admin
 from django.db.models import Count
 
+from extractor.admin_mixins import DeletesWhatHangsOnIt
 from projects.models import Document, Project
 from projects.services import document_delete, project_delete, project_touch
 
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(DeletesWhatHangsOnIt, admin.ModelAdmin):
     list_display = ["name", "owner", "model", "documents", "created_at", "updated_at"]
     list_filter = ["created_at"]
     search_fields = ["name", "description", "owner__username", "owner__email"]
@@ -34,7 +35,7 @@ class ProjectAdmin(admin.ModelAdmin):
 
 
 @admin.register(Document)
-class DocumentAdmin(admin.ModelAdmin):
+class DocumentAdmin(DeletesWhatHangsOnIt, admin.ModelAdmin):
     list_display = [
         "name",
         "project",

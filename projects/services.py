@@ -133,7 +133,7 @@ def document_create_from_text(*, project: Project, name: str, text: str) -> Inge
 def document_delete(*, document: Document) -> None:
     """Delete a document; its stored file goes too unless another row (a sibling row of
     the same table) still uses it. The project is touched: it changed, and caches of
-    its results are keyed on that (``exports.results.results_stamp``)."""
+    its results are keyed on that (``exports.results.results_state``)."""
     name, project_id = document.file.name, document.project_id
     with transaction.atomic():
         document.delete()

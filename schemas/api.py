@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from extractor.api import Conflict, ServiceUnavailable
 from extractor.llm.errors import LLMError
+from extractor.text import whole_number
 from projects.models import Document
 from projects.selectors import project_get_for_user
 from schemas import variables as variable_service
@@ -346,10 +347,10 @@ class PromptPreviewView(ProjectScopedMixin, APIView):
     )
     def get(self, request: Request, project_id: int) -> Response:
         project = self.get_project()
-        raw = request.query_params.get("document", "")
-        if not raw.isdigit():
+        document_id = whole_number(request.query_params.get("document"))
+        if document_id is None:
             raise serializers.ValidationError({"document": ["Give a document id: ?document=12."]})
-        document = get_object_or_404(Document, project=project, pk=int(raw))
+        document = get_object_or_404(Document, project=project, pk=document_id)
         if document.status != Document.Status.READY:
             raise Conflict(
                 "This document could not be read, so there is nothing to preview.",

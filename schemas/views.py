@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from extractor.llm.errors import LLMError
+from extractor.text import whole_number
 from extractor.throttling import wizard_throttle
 from projects.models import Document
 from projects.selectors import project_get_for_user
@@ -223,8 +224,8 @@ def suggestions_add(request: HttpRequest, project_id: int) -> HttpResponse:
 
 def _preview_document(project, document_id: str | None) -> Document | None:
     documents = Document.objects.filter(project=project, status=Document.Status.READY)
-    if document_id and document_id.isdigit():
-        chosen = documents.filter(pk=int(document_id)).first()
+    if whole_number(document_id) is not None:
+        chosen = documents.filter(pk=whole_number(document_id)).first()
         if chosen:
             return chosen
     return documents.order_by("id").first()

@@ -33,3 +33,14 @@ def test_a_busy_web_port_stops_start_up_with_a_message(busy_port, monkeypatch):
     monkeypatch.setenv("PORT", busy_port)
     with pytest.raises(SystemExit, match=f"port {busy_port} is in use"):
         stack._prepare()
+
+
+def test_an_ipv6_host_is_probed_as_ipv6():
+    assert stack._port_free("[::1]", "0") or not socket.has_ipv6
+
+
+@pytest.mark.parametrize("port", ["http", "0", "70000", "²"])
+def test_a_port_that_is_not_a_number_stops_start_up_with_a_message(port, monkeypatch):
+    monkeypatch.setenv("PORT", port)
+    with pytest.raises(SystemExit, match="is not a port number"):
+        stack._prepare()

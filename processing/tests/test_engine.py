@@ -11,10 +11,13 @@ from django.utils import timezone
 from extractor.llm.models import LLMCall
 from processing import jobs
 from processing.engine import job_run
+from processing.estimates import _sample_ratios
 from processing.models import Extraction, JobDocument, ProcessingJob, ProcessingLog
 from processing.sweeper import sweep
 from processing.tests.conftest import TEXTS, make_project
 from projects.models import Document
+from schemas.estimate import estimate_run
+from schemas.versions import current_version
 
 pytestmark = pytest.mark.django_db
 
@@ -299,3 +302,28 @@ def test_nul_characters_in_an_answer_do_not_break_the_save(engine_settings, user
     saved = Extraction.objects.get(job=job, variable_key="country")
     assert (saved.value, saved.evidence, saved.message) == ("France", "quote", "note")
     assert saved.raw == {"value": "France"}
+
+
+def test_a_document_sampled_twice_counts_once_in_the_correction(treaty_project, user):
+    """The full run's estimate is corrected by actual / estimated tokens of sampled
+    documents; a document sampled twice must not count its tokens twice."""
+    version = current_version(treaty_project)
+    document = treaty_project.documents.order_by("pk").first()
+    for tokens in (9_999, 1_000):  # an old sample item, then the latest one
+        job = ProcessingJob.objects.create(
+            project=treaty_project, schema_version=version, kind="sample", total=1,
+            model=treaty_project.model_name, status=ProcessingJob.Status.COMPLETED,
+        )  # fmt: skip
+        JobDocument.objects.create(
+            job=job, document=document, status=JobDocument.Status.DONE, llm_calls=1,
+            input_tokens=tokens, output_tokens=100,
+        )  # fmt: skip
+
+    input_ratio, output_ratio, sampled = _sample_ratios(version, treaty_project.model_name)
+    estimated = estimate_run(
+        project=treaty_project, variables=version.variables, instructions=version.instructions,
+        kind="full", document_ids=[document.pk],
+    )  # fmt: skip
+    assert sampled == 1
+    assert input_ratio == pytest.approx(1_000 / estimated.input_tokens)
+    assert output_ratio == pytest.approx(100 / estimated.output_tokens)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.core.files.storage import default_storage
 
-from processing.models import Extraction
+from processing.models import Extraction, JobDocument, ProcessingJob
 from projects import services
 from projects.models import Document, Project
 from projects.tests.test_ingest import make_pdf
@@ -57,7 +57,9 @@ def test_deleting_projects_in_the_admin_removes_their_files(
     assert not default_storage.exists(stored)
 
 
-def test_the_admin_cannot_delete_a_single_value(admin_client, user, llm_settings, llm_simulator):
+@pytest.fixture
+def processed(user, llm_settings, llm_simulator):
+    """A project whose full run has written its values."""
     from processing import jobs
     from processing.engine import job_run
     from processing.tests.conftest import make_project
@@ -66,11 +68,55 @@ def test_the_admin_cannot_delete_a_single_value(admin_client, user, llm_settings
     project = make_project(user)
     job = jobs.job_create(project=project, user=user, kind="full")
     job_run(job_id=job.pk, hostname="test")
-    extraction = Extraction.objects.filter(document__project=project).first()
+    return project
 
-    response = admin_client.post(
+
+def test_the_admin_cannot_delete_a_single_value_or_work_item(admin_client, processed):
+    extraction = Extraction.objects.filter(document__project=processed).first()
+    item = JobDocument.objects.filter(document__project=processed).first()
+
+    value = admin_client.post(
         f"/admin/processing/extraction/{extraction.pk}/delete/", {"post": "yes"}
     )
+    work = admin_client.post(f"/admin/processing/jobdocument/{item.pk}/delete/", {"post": "yes"})
 
-    assert response.status_code == 403
+    assert value.status_code == 403 and work.status_code == 403
     assert Extraction.objects.filter(pk=extraction.pk).exists()
+    assert JobDocument.objects.filter(pk=item.pk).exists()
+
+
+def test_a_document_with_values_is_deleted_with_them(admin_client, processed):
+    document = processed.documents.order_by("pk").first()
+    assert Extraction.objects.filter(document=document).exists()
+
+    response = admin_client.post(f"/admin/projects/document/{document.pk}/delete/", {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not Document.objects.filter(pk=document.pk).exists()
+    assert not Extraction.objects.filter(document_id=document.pk).exists()
+
+
+def test_a_processed_project_is_deleted_whole(admin_client, processed):
+    response = admin_client.post(
+        "/admin/projects/project/",
+        {"action": "delete_selected", "_selected_action": [processed.pk], "post": "yes"},
+    )
+
+    assert response.status_code == 302
+    assert not Project.objects.filter(pk=processed.pk).exists()
+    assert not Extraction.objects.filter(schema_version__project_id=processed.pk).exists()
+
+
+def test_a_finished_job_can_be_deleted_a_running_one_cannot(admin_client, processed):
+    job = ProcessingJob.objects.get(project=processed)
+    touched_before = Project.objects.get(pk=processed.pk).updated_at
+    ProcessingJob.objects.filter(pk=job.pk).update(status=ProcessingJob.Status.RUNNING)
+    url = f"/admin/processing/processingjob/{job.pk}/delete/"
+
+    assert admin_client.post(url, {"post": "yes"}).status_code == 403
+
+    ProcessingJob.objects.filter(pk=job.pk).update(status=ProcessingJob.Status.COMPLETED)
+    assert admin_client.post(url, {"post": "yes"}).status_code == 302
+    assert not ProcessingJob.objects.filter(pk=job.pk).exists()
+    assert Extraction.objects.filter(document__project=processed).exists()  # values stay
+    assert Project.objects.get(pk=processed.pk).updated_at > touched_before
