@@ -1,5 +1,6 @@
-"""Fixtures shared by every app's tests: three users (owner, outsider, staff) and
-clients logged in as them, for the browser session and for the token API."""
+"""Fixtures shared by every app's tests: users (owner, outsider) and clients logged in
+as them, for the browser session and for the token API; a project, and one whose
+schema has been run."""
 
 from __future__ import annotations
 
@@ -60,3 +61,18 @@ def project(user):
     from projects.models import Project
 
     return Project.objects.create(owner=user, name="Trade agreements", description="Treaties")
+
+
+@pytest.fixture
+def processed_project(llm_settings, llm_simulator, user):
+    """A project whose confirmed schema has been run over its five documents by the
+    engine, against the simulator: values written as a real full run writes them."""
+    from processing import jobs
+    from processing.engine import job_run
+    from processing.tests.conftest import make_project
+
+    llm_settings.PROCESSING_THREADS_PER_TASK = 1
+    project = make_project(user)
+    job = jobs.job_create(project=project, user=user, kind="full")
+    job_run(job_id=job.pk, hostname="test")
+    return project

@@ -57,23 +57,9 @@ def test_deleting_projects_in_the_admin_removes_their_files(
     assert not default_storage.exists(stored)
 
 
-@pytest.fixture
-def processed(user, llm_settings, llm_simulator):
-    """A project whose full run has written its values."""
-    from processing import jobs
-    from processing.engine import job_run
-    from processing.tests.conftest import make_project
-
-    llm_settings.PROCESSING_THREADS_PER_TASK = 1
-    project = make_project(user)
-    job = jobs.job_create(project=project, user=user, kind="full")
-    job_run(job_id=job.pk, hostname="test")
-    return project
-
-
-def test_the_admin_cannot_delete_a_single_value_or_work_item(admin_client, processed):
-    extraction = Extraction.objects.filter(document__project=processed).first()
-    item = JobDocument.objects.filter(document__project=processed).first()
+def test_the_admin_cannot_delete_a_single_value_or_work_item(admin_client, processed_project):
+    extraction = Extraction.objects.filter(document__project=processed_project).first()
+    item = JobDocument.objects.filter(document__project=processed_project).first()
 
     value = admin_client.post(
         f"/admin/processing/extraction/{extraction.pk}/delete/", {"post": "yes"}
@@ -85,8 +71,8 @@ def test_the_admin_cannot_delete_a_single_value_or_work_item(admin_client, proce
     assert JobDocument.objects.filter(pk=item.pk).exists()
 
 
-def test_a_document_with_values_is_deleted_with_them(admin_client, processed):
-    document = processed.documents.order_by("pk").first()
+def test_a_document_with_values_is_deleted_with_them(admin_client, processed_project):
+    document = processed_project.documents.order_by("pk").first()
     assert Extraction.objects.filter(document=document).exists()
 
     response = admin_client.post(f"/admin/projects/document/{document.pk}/delete/", {"post": "yes"})
@@ -96,20 +82,20 @@ def test_a_document_with_values_is_deleted_with_them(admin_client, processed):
     assert not Extraction.objects.filter(document_id=document.pk).exists()
 
 
-def test_a_processed_project_is_deleted_whole(admin_client, processed):
+def test_a_processed_project_is_deleted_whole(admin_client, processed_project):
     response = admin_client.post(
         "/admin/projects/project/",
-        {"action": "delete_selected", "_selected_action": [processed.pk], "post": "yes"},
+        {"action": "delete_selected", "_selected_action": [processed_project.pk], "post": "yes"},
     )
 
     assert response.status_code == 302
-    assert not Project.objects.filter(pk=processed.pk).exists()
-    assert not Extraction.objects.filter(schema_version__project_id=processed.pk).exists()
+    assert not Project.objects.filter(pk=processed_project.pk).exists()
+    assert not Extraction.objects.filter(schema_version__project_id=processed_project.pk).exists()
 
 
-def test_a_finished_job_can_be_deleted_a_running_one_cannot(admin_client, processed):
-    job = ProcessingJob.objects.get(project=processed)
-    touched_before = Project.objects.get(pk=processed.pk).updated_at
+def test_a_finished_job_can_be_deleted_a_running_one_cannot(admin_client, processed_project):
+    job = ProcessingJob.objects.get(project=processed_project)
+    touched_before = Project.objects.get(pk=processed_project.pk).updated_at
     ProcessingJob.objects.filter(pk=job.pk).update(status=ProcessingJob.Status.RUNNING)
     url = f"/admin/processing/processingjob/{job.pk}/delete/"
 
@@ -118,5 +104,5 @@ def test_a_finished_job_can_be_deleted_a_running_one_cannot(admin_client, proces
     ProcessingJob.objects.filter(pk=job.pk).update(status=ProcessingJob.Status.COMPLETED)
     assert admin_client.post(url, {"post": "yes"}).status_code == 302
     assert not ProcessingJob.objects.filter(pk=job.pk).exists()
-    assert Extraction.objects.filter(document__project=processed).exists()  # values stay
-    assert Project.objects.get(pk=processed.pk).updated_at > touched_before
+    assert Extraction.objects.filter(document__project=processed_project).exists()  # values stay
+    assert Project.objects.get(pk=processed_project.pk).updated_at > touched_before
