@@ -312,7 +312,8 @@ def _settled(latest: datetime) -> bool:
 
 
 def results_state(project: Project, version: SchemaVersion) -> ResultsState:
-    """Every write of a value sets its ``updated_at`` (the engine's upserts, a review),
+    """The state of a version's values, to key caches on. Every write of a value sets
+    its ``updated_at`` (the engine's upserts, a review),
     so the latest one moves; values leave only with their document, and deleting a
     document touches the project. The latest change is read from the (schema_version,
     updated_at) index in well under a millisecond, where counting 50,000 values takes
