@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from exports.downloads import download_response
 from exports.models import Export
 from exports.results import (
+    DEFAULT_PAGE_SIZE,
     FLAGGED,
     ResultFilters,
     cached_results,
@@ -136,13 +137,12 @@ class ResultsView(APIView):
 
 def _results_rows(project, version, query) -> dict:
     """A page of rows as the API shows them, and the neighbouring page numbers."""
-    size = query.get("page_size", "50")
     page, rows = results_page(
         project,
         version,
         ResultFilters.from_query(query),
         page_number=query.get("page", 1),
-        page_size=whole_number(size) or 50,
+        page_size=whole_number(query.get("page_size")) or DEFAULT_PAGE_SIZE,
     )
     keys = version.variable_keys
     results = [

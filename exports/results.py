@@ -35,7 +35,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from exports.agreement import agreement_summary
-from extractor.text import whole_number
+from extractor.text import MAX_BIGINT, whole_number
 from processing.models import Extraction, JobDocument
 from projects.models import Document, Project
 from schemas.models import SchemaVersion
@@ -43,9 +43,8 @@ from schemas.versions import current_version
 
 FLAGGED = "flagged"
 RESULT_STATUSES = frozenset({"", FLAGGED, "reviewed", "unverified", *Extraction.Status.values})
+DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
-# Ids are 64-bit: a larger one names no row, and SQLite cannot even compare it.
-MAX_ID = 2**63 - 1
 # A cached page is keyed on the values' state, so it is never stale; the timeout only
 # lets pages nobody asks for again leave the cache.
 RESULTS_CACHE_SECONDS = 15 * 60
@@ -75,7 +74,8 @@ class ResultFilters:
             search=query.get("search", query.get("q", "")).replace("\x00", "").strip()[:200],
             status=query.get("status", ""),
             variable=query.get("variable", ""),
-            job_id=0 if job_id is not None and job_id > MAX_ID else job_id,  # 0: no such job
+            # Ids are 64-bit: a larger one names no row (0), and SQLite cannot compare it.
+            job_id=0 if job_id is not None and job_id > MAX_BIGINT else job_id,
             sort=query.get("sort", ""),
         )
 
@@ -253,7 +253,7 @@ def results_page(
     filters: ResultFilters,
     *,
     page_number=1,
-    page_size: int = 50,
+    page_size: int = DEFAULT_PAGE_SIZE,
     for_table: bool = False,
 ) -> tuple[Page, list[ResultRow]]:
     """One page of rows; ``for_table`` reads only what the HTML table shows."""
@@ -374,7 +374,7 @@ def _results_cache_key(
         return None
     if filters.job_id is not None and not project.jobs.filter(pk=filters.job_id).exists():
         return None
-    size = whole_number(query.get("page_size")) or CACHED_PAGE_SIZE
+    size = whole_number(query.get("page_size")) or DEFAULT_PAGE_SIZE
     raw_page = query.get("page", "")
     page = whole_number(raw_page) if raw_page else 1
     documents = getattr(project, "document_count", None)  # the summary has it

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from exports.downloads import download_response
 from exports.models import Export
 from exports.results import (
+    DEFAULT_PAGE_SIZE,
     FLAGGED,
     ResultFilters,
     cached_results,
@@ -93,7 +94,7 @@ def _results_table(request: HttpRequest, context: dict) -> str:
 
 def _page_size(raw: str | None) -> int:
     size = whole_number(raw)
-    return size if size and size <= 200 else 50
+    return size if size and size <= 200 else DEFAULT_PAGE_SIZE
 
 
 def _extraction_for(request: HttpRequest, project_id: int, extraction_id: int):
