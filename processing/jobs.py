@@ -101,7 +101,7 @@ def _sample_documents(documents: list[int], size: int, seed: int) -> list[int]:
     return sorted(random.Random(seed).sample(documents, size))
 
 
-def _not_done(documents, version_id: int, model: str):
+def _not_done(documents: QuerySet[Document], version_id: int, model: str) -> QuerySet[Document]:
     """Narrow a document queryset to those with no results for this version and model and
     not queued for them in a job still active: a full run skips the rest so nothing is
     paid twice. Both tests run in the database (a project at 50 variables x 1,000
@@ -119,13 +119,19 @@ def _not_done(documents, version_id: int, model: str):
     return documents.exclude(Exists(with_results)).exclude(Exists(in_flight))
 
 
+def full_run_documents(project: Project, version_id: int) -> QuerySet[Document]:
+    """The documents a full run would process now (ready, no results yet), as a query:
+    the step-4 page counts them and estimates over them without loading their ids."""
+    ready = Document.objects.filter(project=project, status=Document.Status.READY)
+    return _not_done(ready, version_id, project.model_name)
+
+
 def _chosen_documents(
     *,
     project: Project,
     kind: str,
     ready: list[int],
     version_id: int,
-    model: str,
     sample_size: int,
     document_ids: list[int] | None,
     seed: int,
@@ -139,16 +145,8 @@ def _chosen_documents(
         return sorted(set(document_ids))
     if kind == ProcessingJob.Kind.SAMPLE:
         return _sample_documents(ready, sample_size, seed)
-    ready_now = Document.objects.filter(project=project, status=Document.Status.READY)
-    remaining = _not_done(ready_now, version_id, model)
+    remaining = full_run_documents(project, version_id)
     return list(remaining.order_by("id").values_list("pk", flat=True))
-
-
-def full_run_documents(project: Project, version_id: int) -> QuerySet[Document]:
-    """The documents a full run would process now (ready, no results yet), as a query:
-    the step-4 page counts them and estimates over them without loading their ids."""
-    ready = Document.objects.filter(project=project, status=Document.Status.READY)
-    return _not_done(ready, version_id, project.model_name)
 
 
 def job_create(
@@ -188,7 +186,6 @@ def job_create(
         kind=kind,
         ready=ready,
         version_id=version.pk,
-        model=model,
         sample_size=size,
         document_ids=document_ids,
         seed=seed,
