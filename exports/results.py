@@ -42,7 +42,14 @@ from schemas.models import SchemaVersion
 from schemas.versions import current_version
 
 FLAGGED = "flagged"
-RESULT_STATUSES = frozenset({"", FLAGGED, "reviewed", "unverified", *Extraction.Status.values})
+# The status filter's choices: what result_documents filters on.
+RESULT_STATUS_CHOICES = [
+    (FLAGGED, "Flagged, not reviewed"),
+    ("reviewed", "Reviewed"),
+    ("unverified", "Not reviewed"),
+    *Extraction.Status.choices,
+]
+RESULT_STATUSES = frozenset({"", *(value for value, _ in RESULT_STATUS_CHOICES)})
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
 # A cached page is keyed on the values' state, so it is never stale; the timeout only

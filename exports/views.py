@@ -14,7 +14,7 @@ from exports.downloads import download_response
 from exports.models import Export
 from exports.results import (
     DEFAULT_PAGE_SIZE,
-    FLAGGED,
+    RESULT_STATUS_CHOICES,
     ResultFilters,
     cached_results,
     project_agreement,
@@ -32,12 +32,6 @@ from projects.views import project_context
 from schemas.models import CATEGORY_TYPES
 
 EVIDENCE_CONTEXT_CHARS = 1500
-STATUS_CHOICES = [
-    (FLAGGED, "Flagged, not reviewed"),
-    ("reviewed", "Reviewed"),
-    ("unverified", "Not reviewed"),
-    *Extraction.Status.choices,
-]
 
 
 @require_GET
@@ -84,7 +78,7 @@ def _results_table(request: HttpRequest, context: dict) -> str:
         "version": version,
         "variables": version.variables,
         "filters": filters,
-        "statuses": STATUS_CHOICES,
+        "statuses": RESULT_STATUS_CHOICES,
         "embed": request.GET.get("embed") == "1",
         "page": page,
         "rows": rows,
