@@ -3,6 +3,7 @@
     .venv/bin/python bench/load.py              # 60 s at 10 clients, then 60 s at 100
     .venv/bin/python bench/load.py --quick      # 15 s each
     .venv/bin/python bench/load.py --clients 10,50,100 --think-time 0.5
+    .venv/bin/python bench/load.py --floor      # the cheapest authenticated request only
 
 The app runs under gunicorn (``extractor.wsgi``, ``--workers 4 --threads 4``, DEBUG
 off, SECRET_KEY set, collected and hashed static files) on a throwaway PostgreSQL
@@ -38,6 +39,11 @@ Without pauses, N clients at X req/s wait N / X seconds per request on average (
 law), so the p95 target at 100 clients needs X well above 500 req/s; ``--think-time``
 (mean seconds between a client's requests) measures latency at a given offered load
 instead. The exit status is 1 when a target is missed.
+
+``--floor`` replaces the mix with one request, ``GET /healthz`` with the session cookie:
+Django's login check reads the session and the user (two queries) and the view answers
+a constant. No page can cost less, so its figures bound what any real endpoint can reach
+on this machine.
 
 Everything started is stopped at the end (Ctrl-C included) and the database dropped.
 """
@@ -89,6 +95,7 @@ ENDPOINTS = {
     "results_html": (15, "session"),
     "results_api": (15, "token"),
 }
+FLOOR = {"floor": (1, "session")}
 TARGET_P95_MS = 200.0
 TARGET_SCALING = 0.9
 RESULTS_PAGE_SIZE = 50
@@ -102,6 +109,9 @@ def main() -> int:
     parser.add_argument("--warmup", type=float, help="uncounted seconds first (default 5, quick 3)")
     parser.add_argument("--clients", default="10,100", help="comma-separated client counts")
     parser.add_argument("--think-time", type=float, default=0.0, help="mean pause, seconds")
+    parser.add_argument(
+        "--floor", action="store_true", help="only the cheapest authenticated request"
+    )
     parser.add_argument("--users", type=int, default=4)
     parser.add_argument("--projects", type=int, default=2, help="projects per user")
     parser.add_argument("--documents", type=int, default=1000, help="documents per project")
@@ -239,6 +249,7 @@ def run(args, env, workdir, children, levels, duration, warmup) -> dict:
         "web_workers": args.web_workers,
         "web_threads": args.web_threads,
         "think_time": args.think_time,
+        "mix": "floor" if args.floor else "read endpoints",
         "postgres_max_connections": max_connections,
         "duration_seconds": duration,
         "levels": [],
@@ -251,6 +262,7 @@ def run(args, env, workdir, children, levels, duration, warmup) -> dict:
             duration=duration,
             warmup=warmup,
             think=args.think_time,
+            mix=FLOOR if args.floor else ENDPOINTS,
             processes=max(1, min(args.client_processes, clients)),
             workdir=workdir,
             children=children,
@@ -538,8 +550,8 @@ def _cookie(response: http.client.HTTPResponse, name: str) -> str:
 
 
 def run_level(
-    *, base, clients, identities, duration, warmup, think, processes, workdir, children,
-    access_log, database_name, web_pid,
+    *, base, clients, identities, duration, warmup, think, mix, processes, workdir,
+    children, access_log, database_name, web_pid,
 ) -> dict:  # fmt: skip
     folder = workdir / f"level-{clients}"
     folder.mkdir()
@@ -556,6 +568,7 @@ def run_level(
             "measure_from": measure_from,
             "end_at": end_at,
             "think": think,
+            "mix": mix,
             "seed": clients * 1000 + number,
             "identities": [identities[(first + n) % len(identities)] for n in range(threads)],
             "out": str(folder / f"client-{number}.json"),
@@ -601,6 +614,7 @@ def run_level(
     server = server_times(access_log, log_offset_start or 0)
     level = summarise(
         records,
+        names=list(mix),
         clients=clients,
         duration=duration,
         server=server,
@@ -628,6 +642,7 @@ def database_connections(name: str) -> int:
 
 
 SERVER_PATTERNS = [
+    ("floor", re.compile(r"^/healthz$")),
     ("projects_html", re.compile(r"^/projects/$")),
     ("projects_api", re.compile(r"^/api/v1/projects/$")),
     ("project_api", re.compile(r"^/api/v1/projects/\d+/$")),
@@ -657,12 +672,14 @@ def server_times(access_log: Path, offset: int) -> dict[str, list[float]]:
     return times
 
 
-def summarise(records, *, clients, duration, server, load_before, load_after, peak_connections):
+def summarise(
+    records, *, names, clients, duration, server, load_before, load_after, peak_connections
+):
     by_endpoint: dict[str, list] = collections.defaultdict(list)
     for record in records:
         by_endpoint[record[0]].append(record)
     endpoints = {}
-    for name in [*ENDPOINTS, "all"]:
+    for name in [*names, "all"]:
         rows = records if name == "all" else by_endpoint.get(name, [])
         latencies = sorted(row[2] for row in rows)
         errors = collections.Counter(row[4] for row in rows if row[4])
@@ -800,9 +817,9 @@ def client_process(spec_path: Path) -> int:
     return 0
 
 
-def _requests(identity: dict, rng: random.Random):
-    names = list(ENDPOINTS)
-    weights = [ENDPOINTS[name][0] for name in names]
+def _requests(identity: dict, rng: random.Random, mix: dict):
+    names = list(mix)
+    weights = [mix[name][0] for name in names]
     session = {"Cookie": f"sessionid={identity['session']}"}
     token = {"Authorization": f"Token {identity['token']}", "Accept": "application/json"}
     while True:
@@ -811,6 +828,7 @@ def _requests(identity: dict, rng: random.Random):
         pages = max(1, -(-len(project["documents"]) // RESULTS_PAGE_SIZE))
         page = rng.randint(1, pages)
         path = {
+            "floor": "/healthz",
             "projects_html": "/projects/",
             "projects_api": "/api/v1/projects/",
             "project_api": f"/api/v1/projects/{project['id']}/",
@@ -821,7 +839,7 @@ def _requests(identity: dict, rng: random.Random):
             "results_html": f"/projects/{project['id']}/results/?page={page}",
             "results_api": f"/api/v1/projects/{project['id']}/results/?page={page}",
         }[name]
-        yield name, path, session if ENDPOINTS[name][1] == "session" else token
+        yield name, path, session if mix[name][1] == "session" else token
 
 
 def _client_loop(spec: dict, identity: dict, seed: int, outputs: list) -> None:
@@ -833,7 +851,7 @@ def _client_loop(spec: dict, identity: dict, seed: int, outputs: list) -> None:
     served_on_connection = 0
     records = []
     time.sleep(max(spec["start_at"] - time.time(), 0))
-    for name, path, headers in _requests(identity, rng):
+    for name, path, headers in _requests(identity, rng, spec["mix"]):
         began = time.time()
         if began >= spec["end_at"]:
             break
