@@ -26,6 +26,7 @@ from projects.selectors import (
     project_get_for_user,
     project_queryset_for_user,
     project_step,
+    with_summary,
 )
 from projects.uploads import read_uploads, request_too_large
 
@@ -166,6 +167,10 @@ class ProjectListView(generics.ListCreateAPIView):
     def get_queryset(self):
         return project_queryset_for_user(self.request.user)
 
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        return None if page is None else with_summary(page)
+
     def perform_create(self, serializer: ProjectSerializer) -> None:
         serializer.save(owner=self.request.user)
 
@@ -189,6 +194,11 @@ class ProjectDetailView(generics.RetrieveUpdateDestroyAPIView):
 
     def get_queryset(self):
         return project_queryset_for_user(self.request.user)
+
+    def get_object(self) -> Project:
+        project = project_get_for_user(self.request.user, self.kwargs["project_id"])
+        self.check_object_permissions(self.request, project)
+        return project
 
     def update(self, request: Request, *args, **kwargs) -> Response:
         kwargs["partial"] = True

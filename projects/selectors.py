@@ -8,59 +8,136 @@ still imports nothing from the apps that build on it.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 
-from django.db.models import F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db import connection
+from django.db.models import Q, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from extractor.text import MAX_BIGINT
 from projects.models import Document, Project
 
 FINISHED_JOB_STATUSES = ("completed", "completed_with_errors")
 
 
-def _count(relation: str, **conditions) -> Subquery:
-    """COUNT of a reverse relation as a correlated subquery: one cheap indexed count per
-    project instead of joins that multiply rows. The subquery reads the related table
-    alone (no join back to the project, no GROUP BY): half the time Django takes to build
-    and compile the query, which every project page and API request pays."""
-    relation_field = Project._meta.get_field(relation)
-    rows = relation_field.related_model._base_manager.filter(
-        **{relation_field.field.name: OuterRef("pk")}, **conditions
-    )
-    counted = rows.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
-    return Subquery(counted, output_field=IntegerField())
+SUMMARY_FIELDS = (
+    "document_count",
+    "ready_document_count",
+    "failed_document_count",
+    "variable_count",
+    "version_count",
+    "current_version_number",
+    "finished_full_jobs",
+    "job_count",
+)
+_NO_FIGURES = (0, 0, 0, 0, 0, None, 0, 0)
 
 
 @functools.cache
-def _summary_annotations() -> dict[str, Subquery | F]:
-    """Built once per process: making these seven subqueries is most of the cost of
-    ``project_queryset_for_user`` (about 3 of 5 ms), and annotate() copies them before
-    resolving, so one set serves every request and thread."""
-    return {
-        "document_count": _count("documents"),
-        "ready_document_count": _count("documents", status=Document.Status.READY),
-        "failed_document_count": _count("documents", status=Document.Status.FAILED),
-        "variable_count": _count("variables"),
-        "version_count": _count("schema_versions"),
-        "current_version_number": F("schema_head__current_version__number"),
-        "finished_full_jobs": _count(
-            "jobs",
-            kind="full",
-            status__in=FINISHED_JOB_STATUSES,
-            schema_version=OuterRef("schema_head__current_version"),
+def _summary_sql() -> tuple[str, str, tuple]:
+    """The summary's columns (in ``SUMMARY_FIELDS`` order), the joins they need over
+    ``projects_project p`` and their parameters, written once per process.
+
+    Hand-written because every project page and API request reads it: on a 1,000-document
+    project the same query built by the ORM took 1.7 ms of CPU to make and compile and
+    2.6 ms in all, this one 0.3 ms and 0.9 ms. Table and column names come from the
+    models, still reached by relation name; values are parameters.
+    """
+    name = connection.ops.quote_name
+
+    def table(model) -> str:
+        return name(model._meta.db_table)
+
+    def column(model, field: str) -> str:
+        return name(model._meta.get_field(field).column)
+
+    def count(relation: str, condition: str = "", *params) -> tuple[str, tuple]:
+        rel = Project._meta.get_field(relation)
+        where = f"r.{name(rel.field.column)} = p.id{condition}"
+        return f"(SELECT COUNT(*) FROM {table(rel.related_model)} r WHERE {where})", params  # noqa: S608
+
+    documents = Project._meta.get_field("documents").related_model
+    jobs = Project._meta.get_field("jobs").related_model
+    head_rel = Project._meta.get_field("schema_head")
+    head = head_rel.related_model
+    version = head._meta.get_field("current_version").related_model
+    current = f"h.{column(head, 'current_version')}"
+    status = column(documents, "status")
+    finished = ", ".join(["%s"] * len(FINISHED_JOB_STATUSES))
+    columns = {
+        "document_count": count("documents"),
+        "ready_document_count": count("documents", f" AND r.{status} = %s", Document.Status.READY),
+        "failed_document_count": count(
+            "documents", f" AND r.{status} = %s", Document.Status.FAILED
         ),
-        "job_count": _count("jobs"),
+        "variable_count": count("variables"),
+        "version_count": count("schema_versions"),
+        "current_version_number": (f"v.{column(version, 'number')}", ()),
+        "finished_full_jobs": count(
+            "jobs",
+            f" AND r.{column(jobs, 'kind')} = %s AND r.{column(jobs, 'status')} IN ({finished})"
+            f" AND r.{column(jobs, 'schema_version')} = {current}",
+            "full",
+            *FINISHED_JOB_STATUSES,
+        ),
+        "job_count": count("jobs"),
     }
+    select = ", ".join(f"{columns[field][0]} AS {name(field)}" for field in SUMMARY_FIELDS)
+    params = tuple(value for field in SUMMARY_FIELDS for value in columns[field][1])
+    joins = (
+        f"{table(Project)} p"
+        f" LEFT JOIN {table(head)} h ON h.{name(head_rel.field.column)} = p.id"
+        f" LEFT JOIN {table(version)} v ON v.{column(version, 'id')} = {current}"
+    )
+    return select, joins, params
 
 
 def project_queryset_for_user(user) -> QuerySet[Project]:
-    """The user's projects, each annotated with what the list, the stepper and the API
-    show, in a single query."""
-    return Project.objects.for_user(user).annotate(**_summary_annotations())
+    """The user's projects, newest change first, without their figures: lists page
+    this queryset and pass the page to ``with_summary``."""
+    return Project.objects.for_user(user)
+
+
+def with_summary(projects: Iterable[Project]) -> list[Project]:
+    """The projects, each given the figures the list, the stepper and the API show
+    (``SUMMARY_FIELDS``), read for all of them in one query."""
+    projects = list(projects)
+    if not projects:
+        return projects
+    select, joins, params = _summary_sql()
+    ids = [project.pk for project in projects]
+    placeholders = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # Names from the models, values as parameters.
+            f"SELECT p.id, {select} FROM {joins} WHERE p.id IN ({placeholders})",  # noqa: S608
+            [*params, *ids],
+        )
+        figures = {row[0]: row[1:] for row in cursor.fetchall()}
+    for project in projects:
+        # A project deleted since the page was read shows empty figures.
+        for field, value in zip(SUMMARY_FIELDS, figures.get(project.pk, _NO_FIGURES), strict=True):
+            setattr(project, field, value)
+    return projects
 
 
 def project_get_for_user(user, project_id: int) -> Project:
-    """The user's project with its summary, or 404 (never 403: nothing leaks)."""
-    return get_object_or_404(project_queryset_for_user(user), pk=project_id)
+    """The user's project with its summary, or 404 (never 403: nothing leaks).
+
+    One query: the project's row and its figures together."""
+    if not getattr(user, "is_authenticated", False) or not 0 < int(project_id) <= MAX_BIGINT:
+        raise Http404("No project matches the given query.")
+    select, joins, params = _summary_sql()
+    found = list(
+        Project.objects.raw(
+            f"SELECT p.*, {select} FROM {joins} WHERE p.owner_id = %s AND p.id = %s",  # noqa: S608
+            [*params, user.pk, project_id],
+        )
+    )
+    if not found:
+        raise Http404("No project matches the given query.")
+    return found[0]
 
 
 def project_step(project: Project) -> int:

@@ -21,6 +21,7 @@ from projects.selectors import (
     document_search,
     project_get_for_user,
     project_queryset_for_user,
+    with_summary,
 )
 from projects.uploads import read_uploads, request_too_large
 from projects.workflow import step_url, workflow_steps
@@ -35,7 +36,7 @@ def project_context(project, *, step: int) -> dict:
 
 @require_GET
 def project_list(request: HttpRequest) -> HttpResponse:
-    projects = project_queryset_for_user(request.user)
+    projects = with_summary(project_queryset_for_user(request.user))
     return render(request, "projects/list.html", {"projects": projects})
 
 
