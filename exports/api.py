@@ -31,6 +31,7 @@ from extractor.api import Conflict
 from extractor.text import whole_number
 from processing.models import Extraction
 from projects.selectors import project_get_for_user
+from schemas.versions import with_version_number
 
 
 def _version_or_error(project, raw):
@@ -313,7 +314,7 @@ class ExportListView(generics.ListAPIView):
 
     def get_queryset(self):
         project = project_get_for_user(self.request.user, self.kwargs["project_id"])
-        return Export.objects.filter(project=project).select_related("schema_version")
+        return with_version_number(Export.objects.filter(project=project))
 
     @extend_schema(
         summary="Export the dataset (small exports answer completed at once)",
@@ -352,7 +353,7 @@ class ExportDetailView(generics.RetrieveAPIView):
 
     def get_object(self) -> Export:
         return get_object_or_404(
-            Export.objects.for_user(self.request.user).select_related("schema_version"),
+            with_version_number(Export.objects.for_user(self.request.user)),
             pk=self.kwargs["export_id"],
         )
 

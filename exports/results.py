@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -406,15 +406,17 @@ def project_agreement(project: Project, version: SchemaVersion) -> list[dict]:
     while a running job writes values nobody has reviewed yet.
     """
     reviewed = _reviewed(version).aggregate(count=Count("*"), latest=Max("updated_at"))
-    if reviewed["latest"] is None or not _settled(reviewed["latest"]):
-        return _agreement(version)
+    if not reviewed["count"]:
+        return _agreement(version, [])  # nothing reviewed yet: nothing to read
+    if not _settled(reviewed["latest"]):
+        return _agreement(version, _reviewed_values(version))
     key = (
         f"agreement:v4:{version.pk}:{reviewed['count']}:{reviewed['latest'].timestamp()}:"
         f"{project.updated_at.timestamp()}"
     )
     cached = cache.get(key)
     if cached is None:
-        cached = _agreement(version)
+        cached = _agreement(version, _reviewed_values(version))
         cache.set(key, cached, timeout=24 * 3600)
     return cached
 
@@ -426,10 +428,12 @@ def _reviewed(version: SchemaVersion) -> QuerySet[Extraction]:
     )
 
 
-def _agreement(version: SchemaVersion) -> list[dict]:
-    rows = _reviewed(version).values(
-        "variable_key", "value", "human_value", "verified", "corrected"
-    )
+def _reviewed_values(version: SchemaVersion) -> QuerySet:
+    fields = ("variable_key", "value", "human_value", "verified", "corrected")
+    return _reviewed(version).values(*fields)
+
+
+def _agreement(version: SchemaVersion, rows: Iterable[Mapping[str, Any]]) -> list[dict]:
     by_key = {variable["key"]: variable for variable in version.variables}
     return [
         {

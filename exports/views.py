@@ -30,6 +30,7 @@ from processing.models import Extraction
 from projects.selectors import project_get_for_user
 from projects.views import project_context
 from schemas.models import CATEGORY_TYPES
+from schemas.versions import with_version_number
 
 EVIDENCE_CONTEXT_CHARS = 1500
 
@@ -54,7 +55,7 @@ def results(request: HttpRequest, project_id: int) -> HttpResponse:
         if table_only:
             return HttpResponse(table)
         context |= {
-            "versions": project.schema_versions.all(),
+            "version_numbers": project.schema_versions.values_list("number", flat=True),
             "results_table": mark_safe(table),  # noqa: S308 - our own template's output
             "agreement": project_agreement(project, version),
         } | _exports_context(project)
@@ -260,7 +261,7 @@ def export_list(request: HttpRequest, project_id: int) -> HttpResponse:
 
 
 def _exports_context(project) -> dict:
-    exports = list(Export.objects.filter(project=project).select_related("schema_version")[:20])
+    exports = list(with_version_number(Export.objects.filter(project=project))[:20])
     pending = any(e.status in (Export.Status.QUEUED, Export.Status.RUNNING) for e in exports)
     return {"exports": exports, "exports_pending": pending}
 

@@ -7,25 +7,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from processing.models import JobDocument, ProcessingJob, ProcessingLog
-
-# A version's prompts, JSON Schema and variables are tens of kilobytes at 50 variables;
-# a job read (polled every few seconds) shows only its number.
-_VERSION_BODY = [
-    f"schema_version__{name}"
-    for name in (
-        "note",
-        "instructions",
-        "variables",
-        "system_prompt",
-        "user_template",
-        "json_schema",
-    )
-]
-
-
-def with_version_number(jobs: QuerySet[ProcessingJob]) -> QuerySet[ProcessingJob]:
-    """Jobs with their schema version joined, without the version's body."""
-    return jobs.select_related("schema_version").defer(*_VERSION_BODY)
+from schemas.versions import with_version_number
 
 
 def job_get_for_user(user, job_id: int) -> ProcessingJob:

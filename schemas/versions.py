@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
-from django.db import transaction
-from django.db.models import Max
+from django.db import models, transaction
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from projects.models import Project
 from schemas.models import SchemaHead, SchemaVersion, Variable
 from schemas.prompts import PromptBundle, build_prompt, schema_diff
+
+_Row = TypeVar("_Row", bound=models.Model)
 
 
 class NothingToConfirm(Exception):
@@ -38,6 +41,25 @@ def draft_bundle(project: Project, variables: list[dict] | None = None) -> Promp
     return build_prompt(
         instructions=project.instructions,
         variables=draft_variables(project) if variables is None else variables,
+    )
+
+
+# A version's prompts, JSON Schema and variables are tens of kilobytes at 50 variables;
+# lists of jobs and exports, and a job read polled every few seconds, show its number.
+_VERSION_BODY = (
+    "note",
+    "instructions",
+    "variables",
+    "system_prompt",
+    "user_template",
+    "json_schema",
+)
+
+
+def with_version_number(rows: QuerySet[_Row]) -> QuerySet[_Row]:
+    """Rows (jobs, exports) with their ``schema_version`` joined, without its body."""
+    return rows.select_related("schema_version").defer(
+        *(f"schema_version__{field}" for field in _VERSION_BODY)
     )
 
 
