@@ -192,7 +192,7 @@ class ProjectDetailView(generics.RetrieveUpdateDestroyAPIView):
     http_method_names = ["get", "patch", "delete", "head", "options"]
     lookup_url_kwarg = "project_id"
 
-    def get_queryset(self):
+    def get_queryset(self):  # what the OpenAPI schema is generated from
         return project_queryset_for_user(self.request.user)
 
     def get_object(self) -> Project:

@@ -112,6 +112,29 @@ def test_a_list_keeps_its_order_and_gives_each_project_its_own_figures(user, oth
     assert with_summary([]) == []
 
 
+def test_a_long_list_is_read_in_batches(user, monkeypatch):
+    monkeypatch.setattr("projects.selectors.SUMMARY_BATCH", 2)
+    projects = [Project.objects.create(owner=user, name=f"P{index}") for index in range(5)]
+    for index, project in enumerate(projects):
+        for number in range(index):
+            document_create_from_text(project=project, name=f"d{number}", text=f"Text {number}.")
+
+    listed = with_summary(project_queryset_for_user(user))
+
+    assert {p.name: p.document_count for p in listed} == {f"P{i}": i for i in range(5)}
+
+
+def test_a_project_deleted_while_its_page_was_read_shows_empty_figures(user):
+    project = Project.objects.create(owner=user, name="Gone")
+    document_create_from_text(project=project, name="a", text="Some text.")
+    page = list(project_queryset_for_user(user))
+    Project.objects.filter(pk=project.pk).delete()
+
+    (listed,) = with_summary(page)
+
+    assert (listed.document_count, listed.current_version_number) == (0, None)
+
+
 def test_api_list_and_detail_show_the_figures(api, user):
     project = Project.objects.create(owner=user, name="Treaties")
     document_create_from_text(project=project, name="a", text="Some text.")
@@ -128,7 +151,7 @@ def test_api_list_and_detail_show_the_figures(api, user):
         assert body["step"] == 4
 
 
-@pytest.mark.parametrize("project_id", [0, -1, 2**63, 2**63 - 1])
+@pytest.mark.parametrize("project_id", [0, -1, 2**63, 2**63 - 1, "x", None])
 def test_an_impossible_or_unknown_id_is_not_found(user, project_id):
     with pytest.raises(Http404):
         project_get_for_user(user, project_id)
