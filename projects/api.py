@@ -40,10 +40,11 @@ class ProjectSerializer(serializers.ModelSerializer):
         help_text="LLM model; empty or absent uses the server default.",
     )
     step = serializers.SerializerMethodField(help_text="Where the workflow stands, 1-5.")
-    document_count = serializers.IntegerField(read_only=True, default=0)
-    variable_count = serializers.IntegerField(read_only=True, default=0)
+    # The figures come from projects.selectors (with_summary, project_get_for_user).
+    document_count = serializers.IntegerField(read_only=True)
+    variable_count = serializers.IntegerField(read_only=True)
     current_schema_version = serializers.IntegerField(
-        source="current_version_number", read_only=True, allow_null=True, default=None
+        source="current_version_number", read_only=True, allow_null=True
     )
 
     class Meta:
@@ -64,7 +65,7 @@ class ProjectSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "created_at", "updated_at"]
 
     def get_step(self, project: Project) -> int:
-        return project_step(project) if hasattr(project, "ready_document_count") else 1
+        return project_step(project)
 
     def validate_name(self, value: str) -> str:
         if not value.strip():
