@@ -7,7 +7,7 @@ request and a worker) racing on the same job cannot both win.
 from __future__ import annotations
 
 import random
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -149,6 +149,26 @@ def _chosen_documents(
     return list(remaining.order_by("id").values_list("pk", flat=True))
 
 
+# What ProcessingJob.budget_usd holds (14 digits, 6 after the point), so what every
+# form and API field accepts before anything is stored.
+BUDGET_PLACES = Decimal("0.000001")
+BUDGET_LIMIT = Decimal(10) ** 8
+
+
+def budget_checked(budget_usd: Decimal | None) -> Decimal | None:
+    """A budget as stored, or JobInputError: a value the column cannot hold would be
+    saved by SQLite and break every later read of the job (and the sweeper's)."""
+    if budget_usd is None:
+        return None
+    if not budget_usd.is_finite():
+        raise JobInputError({"budget_usd": ["A budget must be an amount in USD."]})
+    if budget_usd <= 0:
+        raise JobInputError({"budget_usd": ["A budget must be more than zero."]})
+    if budget_usd >= BUDGET_LIMIT:
+        raise JobInputError({"budget_usd": ["A budget must be under $100,000,000."]})
+    return max(budget_usd.quantize(BUDGET_PLACES, rounding=ROUND_HALF_UP), BUDGET_PLACES)
+
+
 def job_create(
     *,
     project: Project,
@@ -164,8 +184,7 @@ def job_create(
         raise JobInputError({"kind": ["Choose sample or full."]})
     if sample_size is not None and sample_size < 1:
         raise JobInputError({"sample_size": ["A sample needs at least one document."]})
-    if budget_usd is not None and budget_usd <= 0:
-        raise JobInputError({"budget_usd": ["A budget must be more than zero."]})
+    budget_usd = budget_checked(budget_usd)
     version = current_version(project)
     if version is None:
         raise JobConflict(
@@ -277,6 +296,7 @@ def job_resume(*, job: ProcessingJob, budget_usd: Decimal | None = None, user=No
     """Continue a job paused by its budget, with a new (higher) budget or none."""
     if job.status != Status.PAUSED:
         raise JobConflict("Only a job paused by its budget can be resumed.")
+    budget_usd = budget_checked(budget_usd)
     if budget_usd is not None and budget_usd <= job.cost_usd:
         raise JobInputError(
             {

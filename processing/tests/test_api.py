@@ -155,6 +155,12 @@ def test_processing_page_and_job_page(
     [
         ({"kind": "sample", "sample_size": "lots"}, b"not a whole number"),
         ({"kind": "sample", "budget_usd": "ten"}, b"not an amount"),
+        # Amounts the budget column cannot hold: once stored, every read of the job failed.
+        ({"kind": "sample", "budget_usd": "1e400"}, b"under $100,000,000"),
+        ({"kind": "sample", "budget_usd": "100000000"}, b"under $100,000,000"),
+        ({"kind": "sample", "budget_usd": "NaN"}, b"an amount in USD"),
+        ({"kind": "sample", "budget_usd": "-Infinity"}, b"an amount in USD"),
+        ({"kind": "sample", "budget_usd": "-1"}, b"more than zero"),
     ],
 )
 def test_processing_page_reports_bad_input(client_logged_in, treaty_project, data, message):
