@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import reswap, retarget
 
 from extractor.llm.errors import LLMError
 from extractor.text import whole_number
@@ -142,9 +143,14 @@ def variable_edit(request: HttpRequest, project_id: int, variable_id: int) -> Ht
         "type_hints": TYPE_HINTS,
     }
     template = "wizard/step2/variable_edit.html"
-    if request.htmx:
-        template += "#edit-form"
-    return render(request, template, context, status=status)
+    if not request.htmx:
+        return render(request, template, context, status=status)
+    response = render(request, template + "#edit-form", context, status=status)
+    if status == 400:
+        # The form posts to the whole editor for the list it saves into; with errors it
+        # goes back where it was opened, keeping what was typed.
+        response = reswap(retarget(response, f"#variable-{variable.pk}"), "innerHTML")
+    return response
 
 
 @require_POST
