@@ -165,11 +165,13 @@ WRITERS = {
 
 
 def export_filename(export: Export) -> str:
+    """``<project>-v<version>-<time>[-SIMULATED].<format>``: a CSV has no other place to
+    say its values came from the simulator, and a file travels without its metadata."""
     project = "".join(c if c.isalnum() else "-" for c in export.project.name.lower())[:40]
     stamp = export.created_at.strftime("%Y%m%d-%H%M%S")
-    return (
-        f"{project.strip('-') or 'project'}-v{export.schema_version.number}-{stamp}.{export.format}"
-    )
+    simulated = "-SIMULATED" if export.options.get("simulated") else ""
+    name = project.strip("-") or "project"
+    return f"{name}-v{export.schema_version.number}-{stamp}{simulated}.{export.format}"
 
 
 def export_build(export: Export) -> Export:

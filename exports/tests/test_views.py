@@ -122,6 +122,25 @@ def test_export_from_the_page_and_download(client_logged_in, processed_project):
     assert "attachment" in download["Content-Disposition"]
 
 
+@pytest.mark.parametrize(("simulated", "suffix"), [(True, "-SIMULATED.csv"), (False, "0.csv")])
+def test_the_file_name_says_when_values_were_simulated(
+    client_logged_in, processed_project, simulated, suffix
+):
+    from extractor.llm.models import LLMCall
+
+    processed_project.jobs.update(simulated=simulated)
+    LLMCall.objects.update(simulated=simulated)
+    client_logged_in.post(f"/projects/{processed_project.pk}/exports/new/", {"format": "csv"})
+    export = Export.objects.get()
+
+    download = client_logged_in.get(
+        f"/projects/{processed_project.pk}/exports/{export.pk}/download/"
+    )
+
+    assert download["Content-Disposition"].endswith(f'{suffix}"')
+    assert export.file.name.endswith(suffix)
+
+
 def test_large_exports_run_as_a_task(client_logged_in, processed_project, settings):
     settings.EXPORT_INLINE_MAX_CELLS = 1
     client_logged_in.post(f"/projects/{processed_project.pk}/exports/new/", {"format": "xlsx"})
