@@ -98,6 +98,16 @@ def version_for(project: Project, number: str | int | None) -> SchemaVersion | N
     return current_version(project) or versions.first()
 
 
+def versions_with_results(project: Project) -> list[int]:
+    """The numbers of the project's versions that have values, newest first."""
+    has_values = Extraction.objects.filter(schema_version=OuterRef("pk"))
+    return list(
+        SchemaVersion.objects.filter(project=project)
+        .filter(Exists(has_values))
+        .values_list("number", flat=True)
+    )
+
+
 def _extractions(version: SchemaVersion) -> QuerySet[Extraction]:
     return Extraction.objects.filter(schema_version=version, document=OuterRef("pk"))
 

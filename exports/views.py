@@ -21,6 +21,7 @@ from exports.results import (
     results_page,
     results_state,
     version_for,
+    versions_with_results,
 )
 from exports.review import ReviewError, extraction_review, variable_of
 from exports.services import ExportError, export_create
@@ -59,6 +60,9 @@ def results(request: HttpRequest, project_id: int) -> HttpResponse:
             "results_table": mark_safe(table),  # noqa: S308 - our own template's output
             "agreement": project_agreement(project, version),
         } | _exports_context(project)
+    else:
+        # A new version starts empty: its predecessors' values and reviews stay reachable.
+        context["versions_with_results"] = versions_with_results(project)
     return render(request, "wizard/step5/results.html", context)
 
 

@@ -17,6 +17,26 @@ def test_results_page_before_any_run(client_logged_in, project):
     assert b"No results yet" in response.content
 
 
+def test_a_new_version_without_results_links_to_the_versions_that_have_some(
+    client_logged_in, processed_project, user
+):
+    from schemas.models import Variable
+    from schemas.versions import schema_confirm
+
+    Variable.objects.create(
+        project=processed_project, key="extra", type="text", instructions="More.", position=9
+    )
+    schema_confirm(project=processed_project, user=user)
+    url = f"/projects/{processed_project.pk}/results/"
+
+    content = client_logged_in.get(url).content.decode()
+
+    assert "No results yet for schema version 2" in content
+    assert f'href="{url}?schema_version=1">version 1</a>' in content
+    earlier = client_logged_in.get(url, {"schema_version": "1"}).content.decode()
+    assert earlier.count('<th scope="row">') == 5
+
+
 def test_results_page_lists_documents_and_values(client_logged_in, processed_project):
     response = client_logged_in.get(f"/projects/{processed_project.pk}/results/")
     content = response.content.decode()
@@ -122,9 +142,9 @@ def test_export_from_the_page_and_download(client_logged_in, processed_project):
     assert "attachment" in download["Content-Disposition"]
 
 
-@pytest.mark.parametrize(("simulated", "suffix"), [(True, "-SIMULATED.csv"), (False, "0.csv")])
+@pytest.mark.parametrize("simulated", [True, False])
 def test_the_file_name_says_when_values_were_simulated(
-    client_logged_in, processed_project, simulated, suffix
+    client_logged_in, processed_project, simulated
 ):
     from extractor.llm.models import LLMCall
 
@@ -137,8 +157,10 @@ def test_the_file_name_says_when_values_were_simulated(
         f"/projects/{processed_project.pk}/exports/{export.pk}/download/"
     )
 
-    assert download["Content-Disposition"].endswith(f'{suffix}"')
-    assert export.file.name.endswith(suffix)
+    name = download["Content-Disposition"].split('filename="')[1].rstrip('"')
+    assert name.endswith(".csv")
+    assert name.endswith("-SIMULATED.csv") is simulated
+    assert export.file.name.endswith("-SIMULATED.csv") is simulated
 
 
 def test_large_exports_run_as_a_task(client_logged_in, processed_project, settings):
