@@ -164,7 +164,11 @@ class AnswerMaker:
             value = self.slug()
         elif schema.get("format") == "date-time":
             value = f"{self.date()}T00:00:00Z"
-        elif schema.get("format") == "date" or any(w in lowered for w in _DATE_NAMES):
+        elif (
+            schema.get("format") == "date"
+            or any(w in lowered for w in _DATE_NAMES)
+            or "yyyy-mm-dd" in description  # how this app's schemas ask for a date
+        ):
             value = self.date()
         elif "year" in lowered:
             value = str(self._year())

@@ -136,6 +136,17 @@ def test_numbers_and_dates_are_taken_from_the_text_when_there_are_any():
     assert set(years) == {2019}
 
 
+def test_a_date_asked_for_in_the_description_is_a_date_from_the_text():
+    from schemas.prompts import DATE_DESCRIPTION
+
+    schema = {"type": ["string", "null"], "description": DATE_DESCRIPTION}
+    picks = [AnswerMaker(TEXT, random.Random(seed)).value(schema, "value") for seed in range(30)]
+
+    answered = [pick for pick in picks if pick is not None]
+    assert answered and all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", pick) for pick in answered)
+    assert sum(pick == "2019-03-04" for pick in answered) >= len(answered) // 2
+
+
 def test_nullable_fields_are_sometimes_null():
     makers = [AnswerMaker(TEXT, random.Random(seed)) for seed in range(60)]
     values = [maker.value({"type": ["string", "null"]}, "note") for maker in makers]
