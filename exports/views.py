@@ -131,9 +131,15 @@ def _evidence_view(extraction: Extraction) -> dict:
     }
 
 
-def _cell_context(project, extraction: Extraction, *, error: str = "") -> dict:
+def _cell_context(
+    project, extraction: Extraction, *, error: str = "", typed: list[str] | None = None
+) -> dict:
+    """What the value's page shows; ``typed`` is a refused correction as the form sent
+    it, shown again so the person can mend it instead of typing it anew."""
     variable = variable_of(extraction)
     current = extraction.final_value
+    if typed is not None:
+        current = typed if variable["type"] == "multi_category" else "\n".join(typed)
     return {
         "project": project,
         "extraction": extraction,
@@ -196,17 +202,19 @@ def cell_review(request: HttpRequest, project_id: int, extraction_id: int) -> Ht
         error = str(exc)
         done = ""
     extraction.refresh_from_db()
+    typed = request.POST.getlist("human_value") if error and action == "correct" else None
+    context = _cell_context(project, extraction, error=error, typed=typed)
     if request.htmx:
-        context = _cell_context(project, extraction, error=error) | {"saved": done}
+        context |= {"saved": done}
         response = render(
             request, "wizard/step5/cell.html#cell-detail", context, status=400 if error else 200
         )
         response["HX-Trigger"] = "results-changed"
         return response
-    if error:
-        messages.error(request, error)
-    else:
-        messages.success(request, done)
+    if error:  # the page again, with the reason and what was typed
+        page = project_context(project, step=5) | context
+        return render(request, "wizard/step5/cell.html", page, status=400)
+    messages.success(request, done)
     return redirect("exports:cell", project.pk, extraction.pk)
 
 

@@ -89,6 +89,24 @@ def test_cell_review_from_the_form(client_logged_in, processed_project):
     assert not extraction.corrected and extraction.verified
 
 
+@pytest.mark.parametrize("htmx", [True, False])
+def test_a_refused_correction_comes_back_as_typed(client_logged_in, processed_project, htmx):
+    extraction = Extraction.objects.filter(variable_key="signed_on").first()
+    before = (extraction.human_value, extraction.corrected)
+    url = f"/projects/{processed_project.pk}/results/values/{extraction.pk}/review/"
+
+    response = client_logged_in.post(
+        url, {"action": "correct", "human_value": "2021-13-45"}, **(HTMX if htmx else {})
+    )
+
+    assert response.status_code == 400
+    content = response.content.decode()
+    assert 'role="alert"' in content
+    assert 'value="2021-13-45"' in content  # in the field, to be mended
+    extraction.refresh_from_db()
+    assert (extraction.human_value, extraction.corrected) == before
+
+
 def test_list_and_boolean_corrections_from_the_form(client_logged_in, user):
     from processing.tests.conftest import make_project
 
