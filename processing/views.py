@@ -43,6 +43,10 @@ def _estimates(project, version) -> dict:
 @require_GET
 def index(request: HttpRequest, project_id: int) -> HttpResponse:
     project = project_get_for_user(request.user, project_id)
+    return render(request, "wizard/step4/index.html", _index_context(project))
+
+
+def _index_context(project) -> dict:
     state = schema_state(project)
     version = state.current
     project_jobs = jobs_for_project(project)
@@ -57,7 +61,7 @@ def index(request: HttpRequest, project_id: int) -> HttpResponse:
         "ready_count": ready,
         "default_sample_size": min(settings.PROCESSING_SAMPLE_SIZE, ready),
     }
-    return render(request, "wizard/step4/index.html", context)
+    return context
 
 
 @require_GET
@@ -112,7 +116,9 @@ def job_start(request: HttpRequest, project_id: int) -> HttpResponse:
     except jobs.JobInputError as exc:
         for problems in exc.errors.values():
             messages.error(request, " ".join(problems))
-        return redirect("processing:index", project.pk)
+        # The page again with what was typed, to be mended rather than typed anew.
+        context = _index_context(project) | {"typed": request.POST}
+        return render(request, "wizard/step4/index.html", context, status=400)
     except jobs.JobConflict as exc:
         messages.error(request, str(exc))
         return redirect("processing:index", project.pk)

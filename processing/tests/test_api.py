@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from processing.engine import job_run
@@ -164,11 +166,23 @@ def test_processing_page_and_job_page(
     ],
 )
 def test_processing_page_reports_bad_input(client_logged_in, treaty_project, data, message):
-    response = client_logged_in.post(
-        f"/projects/{treaty_project.pk}/processing/start/", data, follow=True
-    )
+    response = client_logged_in.post(f"/projects/{treaty_project.pk}/processing/start/", data)
+    assert response.status_code == 400
     assert message in response.content
     assert not ProcessingJob.objects.exists()
+
+
+def test_a_refused_run_keeps_what_was_typed(client_logged_in, treaty_project):
+    url = f"/projects/{treaty_project.pk}/processing/start/"
+
+    response = client_logged_in.post(
+        url, {"kind": "sample", "sample_size": "3", "budget_usd": "100000000"}
+    )
+
+    content = response.content.decode()
+    assert re.search(r'id="sample-size"[^>]*value="3"', content)
+    assert re.search(r'id="sample-budget"[^>]*value="100000000"', content)
+    assert re.search(r'id="full-budget"[^>]*value=""', content)  # the other form is untouched
 
 
 def test_sample_estimate_follows_the_size_typed(client_logged_in, treaty_project, other_user):
