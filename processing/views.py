@@ -71,13 +71,17 @@ def sample_estimate(request: HttpRequest, project_id: int) -> HttpResponse:
     version = current_version(project)
     if version is None:
         return HttpResponse(status=204)
-    size = whole_number(request.GET.get("sample_size")) or None
-    estimate = job_estimate(project=project, version=version, kind="sample", sample_size=size)
-    return render(
-        request,
-        "wizard/step4/index.html#sample-estimate",
-        {"project": project, "estimates": {"sample": estimate}},
-    )
+    raw = request.GET.get("sample_size", "").strip()
+    size = whole_number(raw)
+    if raw and not size:  # 0, negative, not a number: no estimate to show for it
+        context = {
+            "project": project,
+            "size_error": "A sample is a whole number of documents, 1 or more.",
+        }
+    else:
+        estimate = job_estimate(project=project, version=version, kind="sample", sample_size=size)
+        context = {"project": project, "estimates": {"sample": estimate}}
+    return render(request, "wizard/step4/index.html#sample-estimate", context)
 
 
 def _decimal(raw: str | None) -> Decimal | None:

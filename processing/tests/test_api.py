@@ -194,9 +194,13 @@ def test_sample_estimate_follows_the_size_typed(client_logged_in, treaty_project
     three = client_logged_in.get(url, {"sample_size": "3"}, HTTP_HX_REQUEST="true")
     assert two.status_code == 200 and b"for 2 documents" in two.content
     assert b"for 3 documents" in three.content
-    # More than the project has, or not a number: the whole corpus, the default size.
+    # More than the project has: the whole corpus; nothing typed: the default size.
     assert b"for 5 documents" in client_logged_in.get(url, {"sample_size": "999"}).content
-    assert b"for 5 documents" in client_logged_in.get(url, {"sample_size": "x"}).content
+    assert b"for 5 documents" in client_logged_in.get(url, {"sample_size": ""}).content
+    for typed in ("x", "0", "-5"):  # no estimate pretends to answer these
+        answer = client_logged_in.get(url, {"sample_size": typed}).content
+        assert b"a whole number of documents, 1 or more" in answer
+        assert b"for 5 documents" not in answer
 
     client_logged_in.force_login(other_user)
     assert client_logged_in.get(url, {"sample_size": "2"}).status_code == 404
