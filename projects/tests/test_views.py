@@ -81,6 +81,19 @@ def test_htmx_upload_answers_one_line_per_file(client_logged_in, project):
     assert Document.objects.filter(project=project).count() == 1
 
 
+def test_an_unreadable_file_kept_as_failed_is_not_called_not_added(client_logged_in, project):
+    broken = SimpleUploadedFile("broken.pdf", b"%PDF-1.4\n" + bytes(range(256)) * 4)
+
+    response = client_logged_in.post(
+        f"/projects/{project.pk}/documents/upload/", {"files": [broken]}, **HTMX
+    )
+
+    content = response.content.decode()
+    failed = Document.objects.get(project=project, status=Document.Status.FAILED)
+    assert "Kept, unreadable" in content and "Not added" not in content
+    assert f'href="/projects/{project.pk}/documents/{failed.pk}/"' in content
+
+
 def test_plain_upload_redirects_with_messages(client_logged_in, project):
     response = client_logged_in.post(
         f"/projects/{project.pk}/documents/upload/",
