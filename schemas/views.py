@@ -92,6 +92,7 @@ def _editor(
     focus_variable: int | None = None,
     focus_new: bool = False,
     clear_suggestions: bool = False,
+    refused_suggestions: list[dict] | None = None,
 ) -> HttpResponse:
     project = project_get_for_user(request.user, project.pk)  # fresh counts for the stepper
     template = EDITOR + "#editor" if request.htmx else EDITOR
@@ -99,6 +100,9 @@ def _editor(
         project, form=form, focus_variable=focus_variable, focus_new=focus_new
     )
     context["clear_suggestions"] = clear_suggestions
+    if refused_suggestions:
+        context["refused_suggestions"] = refused_suggestions
+        context["type_choices"] = VariableType.choices
     response = render(request, template, context, status=status)
     if request.htmx and status == 200:
         response["HX-Trigger"] = "schema-changed"  # the stepper refreshes itself
@@ -197,23 +201,18 @@ def suggest(request: HttpRequest, project_id: int) -> HttpResponse:
 def suggestions_add(request: HttpRequest, project_id: int) -> HttpResponse:
     """Add the ticked suggestions, as the user edited them; report the ones refused."""
     project = project_get_for_user(request.user, project_id)
-    added, refused = [], []
-    for index in request.POST.getlist("pick"):
-        prefix = f"s{index}-"
-        data = {
-            "key": request.POST.get(prefix + "key", ""),
-            "label": request.POST.get(prefix + "label", ""),
-            "type": request.POST.get(prefix + "type", ""),
-            "instructions": request.POST.get(prefix + "instructions", ""),
-            "allowed_values": request.POST.get(prefix + "allowed_values", "").splitlines(),
-            "required": request.POST.get(prefix + "required") == "on",
-        }
-        if data["type"] not in CATEGORY_TYPES:
-            data["allowed_values"] = []
+    picked = set(request.POST.getlist("pick"))
+    added, refused, kept = [], [], []
+    for index in _suggestion_indexes(request.POST):
+        data = _suggestion_as_typed(request.POST, f"s{index}-")
+        if index not in picked:
+            kept.append(data)
+            continue
         try:
             added.append(variable_service.variable_create(project=project, data=data).key)
         except variable_service.VariableValidationError as exc:
             refused.append(f"{data['key'] or 'unnamed'}: {exc}")
+            kept.append(data | {"error": str(exc)})
     if added:
         messages.success(request, f"Added {len(added)} variable(s): {', '.join(added)}.")
     for problem in refused:
@@ -222,7 +221,29 @@ def suggestions_add(request: HttpRequest, project_id: int) -> HttpResponse:
         messages.warning(request, "Tick the suggestions you want to add.")
     if not request.htmx:
         return redirect("schemas:variables", project.pk)
-    return _editor(request, project, clear_suggestions=bool(added))
+    # What was not added stays in the panel as edited: refused ones to mend, others to
+    # add later; the panel closes once everything is in.
+    return _editor(request, project, clear_suggestions=not kept, refused_suggestions=kept)
+
+
+def _suggestion_indexes(form) -> list[str]:
+    """The suggestions the form showed (``s<n>-key`` fields), in their order."""
+    found = (name[1:-4] for name in form if name.startswith("s") and name.endswith("-key"))
+    return sorted((index for index in found if index.isdigit()), key=int)
+
+
+def _suggestion_as_typed(form, prefix: str) -> dict:
+    data = {
+        "key": form.get(prefix + "key", ""),
+        "label": form.get(prefix + "label", ""),
+        "type": form.get(prefix + "type", ""),
+        "instructions": form.get(prefix + "instructions", ""),
+        "allowed_values": form.get(prefix + "allowed_values", "").splitlines(),
+        "required": form.get(prefix + "required") == "on",
+    }
+    if data["type"] not in CATEGORY_TYPES:
+        data["allowed_values"] = []
+    return data
 
 
 # --- Step 3 ---------------------------------------------------------------------------

@@ -113,7 +113,24 @@ def test_adding_ticked_suggestions(client_logged_in, project):
     )
     assert response.status_code == 200
     assert list(Variable.objects.values_list("key", flat=True)) == ["stance"]
-    assert "Not added" in response.content.decode()
+    content = response.content.decode()
+    assert "Not added" in content
+    # The refused one stays in the panel as it was edited, and so does the unticked one;
+    # the added one goes.
+    panel = content[content.index('<div id="suggestions" hx-swap-oob="true"') :]
+    assert 'value="Bad Key"' in panel and 'role="alert"' in panel
+    assert 'value="unticked"' in panel and 'value="stance"' not in panel
+
+
+def test_the_suggestions_panel_closes_once_everything_is_added(client_logged_in, project):
+    response = client_logged_in.post(
+        f"/projects/{project.pk}/variables/suggestions/add/",
+        {"pick": ["0"], "s0-key": "year", "s0-type": "integer", "s0-instructions": "Year."},
+        **HTMX,
+    )
+
+    assert '<div id="suggestions" hx-swap-oob="true"></div>' in response.content.decode()
+    assert Variable.objects.filter(project=project, key="year").exists()
 
 
 def test_review_page_shows_codebook_prompt_and_estimates(client_logged_in, project):
