@@ -232,6 +232,7 @@ def test_a_new_user_goes_from_documents_to_an_xlsx_export(page, browser_errors, 
     panel.get_by_label("Value", exact=True).select_option(corrected_to)
     panel.get_by_role("button", name="Save correction").click()
     expect(panel).to_contain_text("Correction saved")
+    expect(panel.get_by_role("status")).to_be_focused()  # not lost to the page body
     expect(panel).to_contain_text("used in exports")
     # The table hears "results-changed" and redraws itself with the corrected value.
     corrected_cell = page.locator("#results-table td.cell-corrected")
