@@ -171,3 +171,15 @@ def test_a_big_table_upload_is_summarised(client_logged_in, project):
     assert content.count('<span class="badge badge-ready">Added</span>') == 51
     assert "and 10 more documents" in content
     assert Document.objects.filter(project=project).count() == 60
+
+
+def test_a_long_document_name_is_shortened_in_the_list_and_kept_whole_in_its_title(
+    client_logged_in, project
+):
+    name = "Annex " + "x" * 240
+    document_create_from_text(project=project, name=name, text="Some text.")
+
+    content = client_logged_in.get(f"/projects/{project.pk}/documents/").content.decode()
+
+    assert f'title="{name}"' in content
+    assert f">{name}<" not in content and f">{name[:79]}…<" in content
