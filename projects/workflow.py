@@ -45,10 +45,10 @@ def workflow_steps(project: Project, *, active: int) -> list[Step]:
         if project.variable_count
         else "Define variables",
         3: f"Version {version} confirmed" if version else "Review and confirm",
-        4: "Full run done"
+        4: _processing_state(project),
+        5: "Review and export"
         if project.finished_full_jobs
-        else ("Run a sample" if version else "Needs a confirmed schema"),
-        5: "Review and export" if project.finished_full_jobs else "After processing",
+        else ("Sample results" if project.finished_samples else "After processing"),
     }
     return [
         Step(
@@ -61,6 +61,16 @@ def workflow_steps(project: Project, *, active: int) -> list[Step]:
         )
         for number, title in STEP_TITLES.items()
     ]
+
+
+def _processing_state(project: Project) -> str:
+    if project.current_version_number is None:
+        return "Needs a confirmed schema"
+    if project.finished_full_jobs and project.ready_after_full_run:
+        return _plural(project.ready_after_full_run, "new document") + " to run"
+    if project.finished_full_jobs:
+        return "Full run done"
+    return "Sample done" if project.finished_samples else "Run a sample"
 
 
 def step_url(project: Project) -> str:

@@ -56,6 +56,8 @@ def test_figures_follow_the_project_through_the_workflow(user):
         "version_count": 0,
         "current_version_number": None,
         "finished_full_jobs": 0,
+        "finished_samples": 0,
+        "ready_after_full_run": 0,
         "job_count": 0,
         "step": 1,
     }
@@ -82,9 +84,18 @@ def test_figures_follow_the_project_through_the_workflow(user):
     _job(project, kind="full", status="failed")
     figures = _figures(user, project)
     assert (figures["job_count"], figures["finished_full_jobs"], figures["step"]) == (3, 0, 4)
+    assert figures["finished_samples"] == 1
 
     _job(project, kind="full", status="completed_with_errors")
-    assert _figures(user, project)["finished_full_jobs"] == 1
+    figures = _figures(user, project)
+    assert (figures["finished_full_jobs"], figures["ready_after_full_run"]) == (1, 0)
+    assert figures["step"] == 5
+
+    # A document added after the full run waits for processing: the project is back at 4.
+    document_create_from_text(project=project, name="d", text="Text of d.")
+    figures = _figures(user, project)
+    assert (figures["ready_after_full_run"], figures["step"]) == (1, 4)
+    _job(project, kind="full", status="completed")
     assert _figures(user, project)["step"] == 5
 
     # A new version waits for a run of its own; the old run still counts as a job.
@@ -92,8 +103,9 @@ def test_figures_follow_the_project_through_the_workflow(user):
     schema_confirm(project=project, user=user)
     figures = _figures(user, project)
     assert figures["current_version_number"] == 2
-    assert (figures["version_count"], figures["job_count"]) == (2, 4)
+    assert (figures["version_count"], figures["job_count"]) == (2, 5)
     assert (figures["finished_full_jobs"], figures["step"]) == (0, 4)
+    assert (figures["finished_samples"], figures["ready_after_full_run"]) == (0, 0)
 
 
 def test_a_list_keeps_its_order_and_gives_each_project_its_own_figures(user, other_user):
@@ -165,3 +177,24 @@ def test_another_users_project_or_no_user_is_not_found(user, other_user):
         with pytest.raises(Http404):
             project_get_for_user(who, project.pk)
     assert project_get_for_user(other_user, project.pk).name == "Theirs"
+
+
+def test_the_stepper_says_what_processing_waits_for(user):
+    from projects.workflow import workflow_steps
+
+    def states() -> tuple[str, str]:
+        steps = workflow_steps(project_get_for_user(user, project.pk), active=4)
+        return steps[3].state, steps[4].state
+
+    project = Project.objects.create(owner=user, name="Treaties")
+    document_create_from_text(project=project, name="a", text="Text of a.")
+    _variable(project, "country")
+    assert states() == ("Needs a confirmed schema", "After processing")
+    schema_confirm(project=project, user=user)
+    assert states() == ("Run a sample", "After processing")
+    _job(project, kind="sample", status="completed")
+    assert states() == ("Sample done", "Sample results")
+    _job(project, kind="full", status="completed")
+    assert states() == ("Full run done", "Review and export")
+    document_create_from_text(project=project, name="b", text="Text of b.")
+    assert states() == ("1 new document to run", "Review and export")
