@@ -1,10 +1,11 @@
-"""Sign-up; login and logout are Django's own views with our templates."""
+"""Sign-up and the logout page; login is Django's own view with our template."""
 
 from __future__ import annotations
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model, login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import UserCreationForm
 from django.http import Http404, HttpRequest, HttpResponse
@@ -34,3 +35,15 @@ def signup(request: HttpRequest) -> HttpResponse:
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return redirect(settings.LOGIN_REDIRECT_URL)
     return render(request, "registration/signup.html", {"form": form})
+
+
+class LogoutView(auth_views.LogoutView):
+    """Django's logout, which is a POST; the address typed or bookmarked (a GET) asks to
+    confirm instead of answering an empty 405."""
+
+    http_method_names = ["get", "post", "options"]
+
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect(settings.LOGIN_URL)
+        return render(request, "registration/logout_confirm.html")

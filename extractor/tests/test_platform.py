@@ -116,6 +116,18 @@ def test_login_page_renders_and_logs_in(client, user):
     assert client.get("/projects/").status_code == 200
 
 
+def test_the_logout_address_asks_to_confirm_and_the_form_logs_out(client, user):
+    client.force_login(user)
+
+    page = client.get("/accounts/logout/")
+
+    assert page.status_code == 200
+    assert b'action="/accounts/logout/"' in page.content and b"Log out" in page.content
+    assert client.post("/accounts/logout/").status_code == 302
+    assert client.get("/projects/")["Location"].startswith("/accounts/login/")
+    assert client.get("/accounts/logout/")["Location"].startswith("/accounts/login/")
+
+
 def test_openapi_document_is_served():
     response = APIClient().get("/api/schema/?format=json")
     assert response.status_code == 200
