@@ -9,6 +9,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import push_url
 
 from exports.downloads import download_response
 from exports.models import Export
@@ -158,10 +159,11 @@ def _cell_context(
 def cell(request: HttpRequest, project_id: int, extraction_id: int) -> HttpResponse:
     project, extraction = _extraction_for(request, project_id, extraction_id)
     context = project_context(project, step=5) | _cell_context(project, extraction)
-    template = "wizard/step5/cell.html"
-    if request.htmx:
-        template += "#cell-detail"
-    return render(request, template, context)
+    if not request.htmx:
+        return render(request, "wizard/step5/cell.html", context)
+    # Opened from the table (a boosted link) into the panel beside it: the address stays
+    # the table's. htmx 2 pushes boosted links whatever hx-push-url says; this header wins.
+    return push_url(render(request, "wizard/step5/cell.html#cell-detail", context), False)
 
 
 def _submitted_value(request: HttpRequest, variable: dict):

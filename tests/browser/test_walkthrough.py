@@ -226,9 +226,11 @@ def test_a_new_user_goes_from_documents_to_an_xlsx_export(page, browser_errors, 
         Extraction.objects.filter(job=sample, variable_key="stance").order_by("document_id").first()
     )
     corrected_to = next(v for v in ("neutral", "oppose", "support") if v != cell.final_value)
+    results_url = page.url
     page.locator(f'#results-table a[href$="/results/values/{cell.pk}/"]').click()
     panel = page.locator("#cell-detail .cell-panel")
     expect(panel).to_contain_text(cell.document.name)
+    assert page.url == results_url  # the panel opens beside the table; the page stays
     panel.get_by_label("Value", exact=True).select_option(corrected_to)
     panel.get_by_role("button", name="Save correction").click()
     expect(panel).to_contain_text("Correction saved")
