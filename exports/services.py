@@ -28,7 +28,8 @@ logger = logging.getLogger(__name__)
 CHUNK = 500
 VALUE_SOURCE_NOTE = (
     "Each variable column holds the value a person entered where one corrected it, "
-    "else the model's value."
+    "else the model's value; its status column says 'corrected' for the former, else "
+    "how the model's value was judged (ok, missing, invalid...)."
 )
 
 
@@ -86,7 +87,9 @@ def _rows(version: SchemaVersion, columns) -> Iterator[list]:
                 # Extraction.final_value: the person's correction where there is one.
                 "value": human_value if corrected else value,
                 "evidence": row[6] if with_evidence else "",
-                "status": status,
+                # Describes the value exported: filtering out "invalid" must not drop
+                # the values a person fixed.
+                "status": "corrected" if corrected else status,
             }
         for pk, name, metadata in documents:
             yield wide_row(

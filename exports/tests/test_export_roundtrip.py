@@ -162,13 +162,15 @@ def test_csv_matches_the_database_cell_by_cell(version):
                 assert float(got) == pytest.approx(extraction.final_value)
             else:
                 assert got == _csv_text(extraction.final_value, var_type), (key, got)
-            assert row[f"{key}__status"] == extraction.status
+            status = "corrected" if extraction.corrected else extraction.status
+            assert row[f"{key}__status"] == status
             assert row[f"{key}__evidence"] == sanitise_text(extraction.evidence)
         assert row["source"] == "'=cmd()"
         assert row["note"] == "a,b\nc"
         assert row["document_name"].startswith("'=doc")
     first = next(r for r in rows if r["document_name"] == "'=doc 0, “n”")
     assert first["count"] == "99"  # the correction, not the model's 12
+    assert first["count__status"] == "corrected"  # not the model's verdict on its 12
 
 
 def test_xlsx_matches_the_database_with_typed_cells(version):
