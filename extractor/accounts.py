@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import UserCreationForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.decorators import method_decorator
 
 from extractor.throttling import wizard_throttle
 
@@ -37,6 +38,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     return render(request, "registration/signup.html", {"form": form})
 
 
+@method_decorator(login_not_required, name="dispatch")  # logged out: to the login page, no next
 class LogoutView(auth_views.LogoutView):
     """Django's logout, which is a POST; the address typed or bookmarked (a GET) asks to
     confirm instead of answering an empty 405."""

@@ -164,9 +164,12 @@ def budget_checked(budget_usd: Decimal | None) -> Decimal | None:
         raise JobInputError({"budget_usd": ["A budget must be an amount in USD."]})
     if budget_usd <= 0:
         raise JobInputError({"budget_usd": ["A budget must be more than zero."]})
-    if budget_usd >= BUDGET_LIMIT:
+    if budget_usd >= BUDGET_LIMIT:  # before rounding: quantize() fails on huge values
         raise JobInputError({"budget_usd": ["A budget must be under $100,000,000."]})
-    return max(budget_usd.quantize(BUDGET_PLACES, rounding=ROUND_HALF_UP), BUDGET_PLACES)
+    stored = max(budget_usd.quantize(BUDGET_PLACES, rounding=ROUND_HALF_UP), BUDGET_PLACES)
+    if stored >= BUDGET_LIMIT:  # 99999999.9999999 rounds up to the limit
+        raise JobInputError({"budget_usd": ["A budget must be under $100,000,000."]})
+    return stored
 
 
 def job_create(

@@ -79,6 +79,13 @@ def _summary_sql() -> tuple[str, str, tuple]:
             f" AND {alias}.{column(jobs, 'schema_version')} = {current}"
         )
 
+    extractions_rel = documents._meta.get_field("extractions")
+    extractions = extractions_rel.related_model
+    has_results = (  # for the current version (a sample may have run on a new document)
+        f"EXISTS (SELECT 1 FROM {table(extractions)} e"  # noqa: S608
+        f" WHERE e.{name(extractions_rel.field.column)} = r.id"
+        f" AND e.{column(extractions, 'schema_version')} = {current})"
+    )
     last_full_run = (  # NULL without one, and nothing is greater than NULL
         f"(SELECT MAX(j.{column(jobs, 'created_at')}) FROM {table(jobs)} j"  # noqa: S608
         f" WHERE j.{name(jobs_rel.field.column)} = p.id{finished_runs('j')})"
@@ -94,11 +101,12 @@ def _summary_sql() -> tuple[str, str, tuple]:
         "current_version_number": (f"v.{column(version, 'number')}", ()),
         "finished_full_jobs": count("jobs", finished_runs("r"), "full", *FINISHED_JOB_STATUSES),
         "finished_samples": count("jobs", finished_runs("r"), "sample", *FINISHED_JOB_STATUSES),
-        # Ready documents added since the current version's last finished full run began:
-        # the run did not take them, so processing waits again.
+        # Ready documents added since the current version's last finished full run began
+        # and still without its values: the run did not take them, processing waits again.
         "ready_after_full_run": count(
             "documents",
-            f" AND r.{status} = %s AND r.{column(documents, 'created_at')} > {last_full_run}",
+            f" AND r.{status} = %s AND r.{column(documents, 'created_at')} > {last_full_run}"
+            f" AND NOT {has_results}",
             Document.Status.READY,
             "full",
             *FINISHED_JOB_STATUSES,

@@ -151,7 +151,8 @@ def document_upload(request: HttpRequest, project_id: int) -> HttpResponse:
             {"project": project, "report": report},
             status=status,
         )
-        if report is not None and report.created:
+        kept_failed = report is not None and any(e["document_id"] for e in report.errors)
+        if report is not None and (report.created or kept_failed):
             response["HX-Trigger"] = "documents-changed"  # the list and stepper refresh
         return response
     if report is not None:

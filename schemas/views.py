@@ -191,6 +191,7 @@ def suggest(request: HttpRequest, project_id: int) -> HttpResponse:
         context["suggest_error"] = str(exc)
         status = 503 if not exc.permanent else 400
     context["type_choices"] = VariableType.choices
+    context["category_types"] = sorted(CATEGORY_TYPES)
     template = "wizard/step2/suggestions.html"
     if request.htmx:
         template += "#suggestions"

@@ -160,6 +160,7 @@ def test_processing_page_and_job_page(
         # Amounts the budget column cannot hold: once stored, every read of the job failed.
         ({"kind": "sample", "budget_usd": "1e400"}, b"under $100,000,000"),
         ({"kind": "sample", "budget_usd": "100000000"}, b"under $100,000,000"),
+        ({"kind": "sample", "budget_usd": "99999999.9999999"}, b"under $100,000,000"),
         ({"kind": "sample", "budget_usd": "NaN"}, b"an amount in USD"),
         ({"kind": "sample", "budget_usd": "-Infinity"}, b"an amount in USD"),
         ({"kind": "sample", "budget_usd": "-1"}, b"more than zero"),

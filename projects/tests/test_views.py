@@ -91,6 +91,7 @@ def test_an_unreadable_file_kept_as_failed_is_not_called_not_added(client_logged
     content = response.content.decode()
     failed = Document.objects.get(project=project, status=Document.Status.FAILED)
     assert "Kept, unreadable" in content and "Not added" not in content
+    assert response["HX-Trigger"] == "documents-changed"  # the list shows it as failed
     assert f'href="/projects/{project.pk}/documents/{failed.pk}/"' in content
 
 
