@@ -82,6 +82,23 @@ def test_edit_delete_and_move(client_logged_in, project):
     assert list(Variable.objects.values_list("key", flat=True)) == ["first"]
 
 
+def test_the_edit_page_on_its_own_is_a_plain_form(client_logged_in, project):
+    variable = Variable.objects.create(
+        project=project, key="year", type="integer", instructions="The year.", position=0
+    )
+    url = f"/projects/{project.pk}/variables/{variable.pk}/edit/"
+
+    page = client_logged_in.get(url).content.decode()  # opened in a new tab
+    saved = client_logged_in.post(
+        url, {"key": "signed_year", "type": "integer", "instructions": "The year of signature."}
+    )
+
+    assert "hx-post" not in page.split('class="variable-form"')[1].split(">")[0]
+    assert saved.status_code == 200 and b"<html" in saved.content
+    variable.refresh_from_db()
+    assert variable.key == "signed_year"
+
+
 def test_editor_works_without_htmx(client_logged_in, project):
     response = client_logged_in.post(
         f"/projects/{project.pk}/variables/add/",
