@@ -230,7 +230,7 @@ def suggestions_add(request: HttpRequest, project_id: int) -> HttpResponse:
 def _suggestion_indexes(form) -> list[str]:
     """The suggestions the form showed (``s<n>-key`` fields), in their order."""
     found = (name[1:-4] for name in form if name.startswith("s") and name.endswith("-key"))
-    return sorted((index for index in found if index.isdigit()), key=int)
+    return sorted((index for index in found if whole_number(index) is not None), key=int)
 
 
 def _suggestion_as_typed(form, prefix: str) -> dict:

@@ -139,6 +139,18 @@ def test_adding_ticked_suggestions(client_logged_in, project):
     assert 'value="unticked"' in panel and 'value="stance"' not in panel
 
 
+def test_a_malformed_suggestion_field_is_ignored_not_a_500(client_logged_in, project):
+    response = client_logged_in.post(
+        f"/projects/{project.pk}/variables/suggestions/add/",
+        {"pick": ["0"], "s0-key": "year", "s0-type": "integer", "s0-instructions": "Year.",
+         "s²-key": "odd", "s-key": "odder"},
+        **HTMX,
+    )  # fmt: skip
+
+    assert response.status_code == 200
+    assert list(Variable.objects.filter(project=project).values_list("key", flat=True)) == ["year"]
+
+
 def test_the_suggestions_panel_closes_once_everything_is_added(client_logged_in, project):
     response = client_logged_in.post(
         f"/projects/{project.pk}/variables/suggestions/add/",
