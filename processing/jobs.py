@@ -164,10 +164,14 @@ def budget_checked(budget_usd: Decimal | None) -> Decimal | None:
         raise JobInputError({"budget_usd": ["A budget must be an amount in USD."]})
     if budget_usd <= 0:
         raise JobInputError({"budget_usd": ["A budget must be more than zero."]})
-    if budget_usd >= BUDGET_LIMIT:  # before rounding: quantize() fails on huge values
-        raise JobInputError({"budget_usd": ["A budget must be under $100,000,000."]})
-    stored = max(budget_usd.quantize(BUDGET_PLACES, rounding=ROUND_HALF_UP), BUDGET_PLACES)
-    if stored >= BUDGET_LIMIT:  # 99999999.9999999 rounds up to the limit
+    # Rounded only below the limit (quantize() fails on huge values); 99999999.9999999
+    # rounds up to it, so the limit is checked on the stored value.
+    stored = (
+        max(budget_usd.quantize(BUDGET_PLACES, rounding=ROUND_HALF_UP), BUDGET_PLACES)
+        if budget_usd < BUDGET_LIMIT
+        else budget_usd
+    )
+    if stored >= BUDGET_LIMIT:
         raise JobInputError({"budget_usd": ["A budget must be under $100,000,000."]})
     return stored
 

@@ -62,14 +62,14 @@ def _summary_sql() -> tuple[str, str, tuple]:
         return f"(SELECT COUNT(*) FROM {table(rel.related_model)} r WHERE {where})", params  # noqa: S608
 
     documents = Project._meta.get_field("documents").related_model
-    jobs = Project._meta.get_field("jobs").related_model
+    jobs_rel = Project._meta.get_field("jobs")
+    jobs = jobs_rel.related_model
     head_rel = Project._meta.get_field("schema_head")
     head = head_rel.related_model
     version = head._meta.get_field("current_version").related_model
     current = f"h.{column(head, 'current_version')}"
     status = column(documents, "status")
     finished = ", ".join(["%s"] * len(FINISHED_JOB_STATUSES))
-    jobs_rel = Project._meta.get_field("jobs")
 
     def finished_runs(alias: str) -> str:
         """Jobs of one kind (the first parameter) of the current version, finished."""

@@ -252,8 +252,9 @@ def _suggestion_as_typed(form, prefix: str) -> dict:
 
 def _preview_document(project, document_id: str | None) -> Document | None:
     documents = Document.objects.filter(project=project, status=Document.Status.READY)
-    if whole_number(document_id) is not None:
-        chosen = documents.filter(pk=whole_number(document_id)).first()
+    chosen_id = whole_number(document_id)
+    if chosen_id is not None:
+        chosen = documents.filter(pk=chosen_id).first()
         if chosen:
             return chosen
     return documents.order_by("id").first()
