@@ -15,8 +15,8 @@ from rest_framework.views import APIView
 from exports.downloads import download_response
 from exports.models import Export
 from exports.results import (
-    DEFAULT_PAGE_SIZE,
     FLAGGED,
+    PagesExceeded,
     ResultFilters,
     cached_results,
     cell_payload,
@@ -27,8 +27,7 @@ from exports.results import (
 )
 from exports.review import UNSET, ReviewError, extraction_review
 from exports.services import ExportError, export_create
-from extractor.api import Conflict
-from extractor.text import whole_number
+from extractor.api import Conflict, page_not_found, page_number_param, page_size_param
 from processing.models import Extraction
 from projects.selectors import project_get_for_user
 from schemas.versions import with_version_number
@@ -108,13 +107,15 @@ class ResultsView(APIView):
         project = project_get_for_user(request.user, project_id)
         version = _version_or_error(project, request.query_params.get("schema_version"))
         query = request.query_params
+        page_number = page_number_param(query.get("page"))
+        page_size = page_size_param(query.get("page_size"))
         built = cached_results(
             project,
             version,
             results_state(project, version),
             "api",
             query,
-            lambda: _results_rows(project, version, query),
+            lambda: _results_rows(project, version, query, page_number, page_size),
         )
         base = request.build_absolute_uri(request.path)
         links = query.copy()
@@ -136,15 +137,20 @@ class ResultsView(APIView):
         )
 
 
-def _results_rows(project, version, query) -> dict:
-    """A page of rows as the API shows them, and the neighbouring page numbers."""
-    page, rows = results_page(
-        project,
-        version,
-        ResultFilters.from_query(query),
-        page_number=query.get("page", 1),
-        page_size=whole_number(query.get("page_size")) or DEFAULT_PAGE_SIZE,
-    )
+def _results_rows(project, version, query, page_number: int, page_size: int) -> dict:
+    """A page of rows as the API shows them, and the neighbouring page numbers; a page
+    past the end is a 404, as in every other list."""
+    try:
+        page, rows = results_page(
+            project,
+            version,
+            ResultFilters.from_query(query),
+            page_number=page_number,
+            page_size=page_size,
+            strict=True,
+        )
+    except PagesExceeded as exc:
+        raise page_not_found(exc.number, exc.pages) from None
     keys = version.variable_keys
     results = [
         {

@@ -35,6 +35,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from exports.agreement import agreement_summary
+from extractor.api import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from extractor.text import MAX_BIGINT, whole_number
 from processing.models import Extraction, JobDocument
 from projects.models import Document, Project
@@ -50,8 +51,6 @@ RESULT_STATUS_CHOICES = [
     *Extraction.Status.choices,
 ]
 RESULT_STATUSES = frozenset({"", *(value for value, _ in RESULT_STATUS_CHOICES)})
-DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 500
 # A cached page is keyed on the values' state, so it is never stale; the timeout only
 # lets pages nobody asks for again leave the cache.
 RESULTS_CACHE_SECONDS = 15 * 60
@@ -62,6 +61,15 @@ CACHEABLE_PARAMETERS = frozenset(
 )
 CACHED_PAGE_SIZE = 50
 T = TypeVar("T")
+
+
+class PagesExceeded(Exception):
+    """A page number past the last page (``pages`` of them)."""
+
+    def __init__(self, number: int, pages: int):
+        super().__init__(f"page {number} of {pages}")
+        self.number = number
+        self.pages = pages
 
 
 @dataclass(frozen=True)
@@ -272,11 +280,19 @@ def results_page(
     page_number=1,
     page_size: int = DEFAULT_PAGE_SIZE,
     for_table: bool = False,
+    strict: bool = False,
 ) -> tuple[Page, list[ResultRow]]:
-    """One page of rows; ``for_table`` reads only what the HTML table shows."""
+    """One page of rows; ``for_table`` reads only what the HTML table shows.
+
+    The page shows the nearest page for a number out of range; ``strict`` (the API)
+    raises ``PagesExceeded`` instead, which carries the number of pages.
+    """
     keys = version.variable_keys
     documents = result_documents(project, version, filters, keys)
-    page = Paginator(documents, min(max(page_size, 1), MAX_PAGE_SIZE)).get_page(page_number)
+    paginator = Paginator(documents, min(max(page_size, 1), MAX_PAGE_SIZE))
+    if strict and page_number > paginator.num_pages:
+        raise PagesExceeded(page_number, paginator.num_pages)
+    page = paginator.get_page(page_number)
     ids = [document.pk for document in page.object_list]
     by_document: dict[int, dict[str, Cell | TableCell]] = {pk: {} for pk in ids}
     for cell in (_table_cells if for_table else _api_cells)(version, ids):

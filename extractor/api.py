@@ -1,7 +1,9 @@
 """Shared REST API pieces: the error format, pagination and typed API errors.
 
 Every error answers ``{"error": {"code", "message", "details"}}`` (see API.md), whether
-it was raised by DRF, by Django (404) or by our own code.
+it was raised by DRF, by Django (404) or by our own code; what never reaches DRF (an
+unknown path, a body over the size limit, a crash) is put in the same shape by
+``extractor.middleware.ApiErrorMiddleware``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,10 @@ from django.http import Http404, JsonResponse
 from rest_framework import exceptions, pagination, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from extractor.authentication import CsrfFailed
+from extractor.parsers import TooDeep
+from extractor.text import whole_number
 
 
 class ApiError(exceptions.APIException):
@@ -61,13 +67,16 @@ class ServiceUnavailable(ApiError):
     default_detail = "A service this request needs is not reachable. Try again shortly."
 
 
+# Checked in order: a subclass before its parent.
 _CODES = {
+    CsrfFailed: ("csrf_failed", None),
+    TooDeep: ("too_deeply_nested", None),
     exceptions.ValidationError: ("validation_error", "Some fields are not valid."),
     exceptions.ParseError: ("parse_error", None),
     exceptions.NotAuthenticated: ("not_authenticated", None),
     exceptions.AuthenticationFailed: ("authentication_failed", None),
     exceptions.PermissionDenied: ("permission_denied", None),
-    exceptions.NotFound: ("not_found", "Not found."),
+    exceptions.NotFound: ("not_found", None),
     exceptions.MethodNotAllowed: ("method_not_allowed", None),
     exceptions.NotAcceptable: ("not_acceptable", None),
     exceptions.UnsupportedMediaType: ("unsupported_media_type", None),
@@ -115,11 +124,60 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     return response
 
 
-def api_not_found(request, exception=None) -> JsonResponse:
-    return JsonResponse(error_body("not_found", "Not found."), status=404)
+def error_response(status_code: int, code: str, message: str, **details: Any) -> JsonResponse:
+    """An error answered outside DRF (middleware, plain Django views)."""
+    return JsonResponse(error_body(code, message, details), status=status_code)
+
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 500
+
+
+def page_number_param(raw: str | None) -> int:
+    """``?page=``: absent means 1; a whole number from 1, else a 400 (a page past the
+    end is the caller's to answer with 404, once it knows how many pages there are)."""
+    if raw is None or raw == "":
+        return 1
+    number = whole_number(raw)
+    if number is None or number < 1:
+        raise exceptions.ValidationError({"page": ["A page is a whole number from 1."]})
+    return number
+
+
+def page_size_param(raw: str | None, *, default: int = DEFAULT_PAGE_SIZE) -> int:
+    """``?page_size=``: absent means ``default``; a whole number from 1 (above
+    ``MAX_PAGE_SIZE`` it is capped, as API.md says), else a 400."""
+    if raw is None or raw == "":
+        return default
+    size = whole_number(raw)
+    if size is None or size < 1:
+        raise exceptions.ValidationError(
+            {"page_size": [f"A page size is a whole number from 1 to {MAX_PAGE_SIZE}."]}
+        )
+    return min(size, MAX_PAGE_SIZE)
+
+
+def page_not_found(number: int, pages: int) -> exceptions.NotFound:
+    return exceptions.NotFound(
+        f"There is no page {number}: the list has {pages} page{'' if pages == 1 else 's'}."
+    )
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
-    page_size = 50
+    """DRF's page numbers, read strictly: a malformed ``page`` or ``page_size`` is a
+    400, a page past the end a 404 that says how many pages there are."""
+
+    page_size = DEFAULT_PAGE_SIZE
     page_size_query_param = "page_size"
-    max_page_size = 500
+    max_page_size = MAX_PAGE_SIZE
+
+    def get_page_size(self, request) -> int:
+        return page_size_param(request.query_params.get(self.page_size_query_param))
+
+    last_page_strings = ()  # no ?page=last: a page is a number, in every list
+
+    def get_page_number(self, request, paginator) -> int:
+        number = page_number_param(request.query_params.get(self.page_query_param))
+        if number > paginator.num_pages:
+            raise page_not_found(number, paginator.num_pages)
+        return number

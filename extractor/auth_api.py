@@ -1,7 +1,8 @@
 """The API's token endpoint: ``POST /api/v1/auth/token/`` with username and password.
 
-Repeated wrong passwords are slowed down per account and per client address, with the
-same rules and counters as the log-in page (:mod:`extractor.throttling`).
+Repeated wrong passwords are slowed down per client address and per account from that
+address, with the same rules and counters as the log-in page
+(:mod:`extractor.throttling`).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ class TokenRequestSerializer(AuthTokenSerializer):
             if username and attrs.get("password"):
                 login_failure_record(request=request, username=username)
             raise
-        login_success_record(username=username)
+        login_success_record(request=request, username=username)
         return attrs
 
 
@@ -57,7 +58,8 @@ class TokenView(APIView):
             200: inline_serializer("TokenResponse", {"token": serializers.CharField()}),
             400: OpenApiResponse(description="Missing or wrong username or password"),
             429: OpenApiResponse(
-                description="Too many failed attempts for this account or address; "
+                description="Too many failed attempts from this address (for this "
+                "account, or in all); "
                 "the Retry-After header says when to try again"
             ),
         },

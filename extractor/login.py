@@ -1,4 +1,5 @@
-"""The log-in page: Django's LoginView, slowed down after repeated failures.
+"""The log-in page: Django's LoginView, slowed down after repeated failures from one
+address.
 
 The rules are in :mod:`extractor.throttling`; the token endpoint uses the same ones.
 """
@@ -35,7 +36,9 @@ class LoginView(auth_views.LoginView):
     authentication_form = ThrottledAuthenticationForm
 
     def form_valid(self, form: ThrottledAuthenticationForm) -> HttpResponse:
-        login_success_record(username=form.cleaned_data.get("username") or "")
+        login_success_record(
+            request=self.request, username=form.cleaned_data.get("username") or ""
+        )
         return super().form_valid(form)
 
     def form_invalid(self, form: ThrottledAuthenticationForm) -> HttpResponse:

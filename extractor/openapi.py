@@ -14,6 +14,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.authentication import SessionScheme
+
+
+class WorkbenchSessionScheme(SessionScheme):
+    """The session cookie scheme for our SessionAuthentication subclass (registered by
+    being defined: extractor.urls imports this module)."""
+
+    target_class = "extractor.authentication.SessionAuthentication"
+
+
 ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
     "description": "Every error answer (API.md, Conventions).",

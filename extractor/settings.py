@@ -73,6 +73,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "extractor.middleware.ContentSecurityPolicyMiddleware",
+    # Outside CommonMiddleware, so it also sees what that answers for the API.
+    "extractor.middleware.ApiErrorMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -203,9 +205,10 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "projects:list"
 LOGOUT_REDIRECT_URL = "login"
 SIGNUP_ENABLED = env_bool("SIGNUP_ENABLED", True)
-# Wrong passwords, on the log-in page and the token endpoint together: this many per
-# username, or per client address, within the window block further attempts (429)
-# until the window has passed. See extractor/throttling.py.
+# Wrong passwords, on the log-in page and the token endpoint together: this many for one
+# username from one client address, or from one address in all, within the window
+# block further attempts from that address (429) until the window has passed. The
+# account itself is never locked: see extractor/throttling.py.
 LOGIN_FAILURES_PER_ACCOUNT = env_int("LOGIN_FAILURES_PER_ACCOUNT", 5, minimum=1)
 LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 20, minimum=1)
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 900, minimum=1)
@@ -345,8 +348,16 @@ EXPORT_INLINE_MAX_CELLS = env_int("EXPORT_INLINE_MAX_CELLS", 20_000)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "extractor.authentication.SessionAuthentication",
     ],
+    # JSON only, with a bound on nesting (extractor/parsers.py); the API answers JSON
+    # only (the docs are at /api/docs/), so no error is ever an HTML page.
+    "DEFAULT_PARSER_CLASSES": [
+        "extractor.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "extractor.api.PageNumberPagination",
     "PAGE_SIZE": 50,

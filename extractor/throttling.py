@@ -1,4 +1,4 @@
-"""Failed log-ins, slowed down per account and per client address.
+"""Failed log-ins, slowed down per client address and per account from that address.
 
 Both ways in, the log-in page and ``POST /api/v1/auth/token/``, ask
 :func:`login_wait_seconds` before checking a password, call
@@ -7,12 +7,16 @@ Both ways in, the log-in page and ``POST /api/v1/auth/token/``, ask
 
 Rules (settings, all from the environment):
 
-* ``LOGIN_FAILURES_PER_ACCOUNT`` (5) wrong passwords for one username, or
-  ``LOGIN_FAILURES_PER_ADDRESS`` (20) from one client address, within
-  ``LOGIN_FAILURE_WINDOW_SECONDS`` (900) of the first one, block further attempts for
-  that username or address until the window has passed (HTTP 429 with Retry-After);
-* a successful log-in clears its account's count, not its address's: one valid
-  account must not buy an attacker more guesses at others.
+* ``LOGIN_FAILURES_PER_ACCOUNT`` (5) wrong passwords for one username from one client
+  address, or ``LOGIN_FAILURES_PER_ADDRESS`` (20) from one address for any usernames,
+  within ``LOGIN_FAILURE_WINDOW_SECONDS`` (900) of the first one, block further
+  attempts for that username from that address, or from that address altogether, until
+  the window has passed (HTTP 429 with Retry-After);
+* the account itself is never blocked: whoever knows a username cannot lock its owner
+  out, since the owner's own address has no failures to count. A guesser is held to
+  20 guesses per window per address (per /64 network for IPv6);
+* a successful log-in clears the (username, address) count, not the address's: one
+  valid account must not buy an attacker more guesses at others.
 
 Counts live in Django's cache (Redis in production, so every web process shares them;
 a file cache in embedded mode) under keys of their own. The window is fixed: it
@@ -32,8 +36,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
-KEY_PREFIX = "login-failures:v1"
-ACCOUNT = "account"
+KEY_PREFIX = "login-failures:v2"
+ACCOUNT = "account-at-address"
 ADDRESS = "address"
 
 
@@ -84,6 +88,12 @@ def _key(kind: str, identity: str) -> str:
     return f"{KEY_PREFIX}:{kind}:{digest}"
 
 
+def _account_key(*, request: HttpRequest, username: str) -> str:
+    # Case-folded: a case-insensitive user model must not multiply the guesses.
+    address = _address_identity(client_address(request))
+    return _key(ACCOUNT, f"{address} {username.strip().casefold()}")
+
+
 def _keys(*, request: HttpRequest, username: str) -> dict[str, tuple[str, int]]:
     keys = {
         ADDRESS: (
@@ -92,9 +102,8 @@ def _keys(*, request: HttpRequest, username: str) -> dict[str, tuple[str, int]]:
         )
     }
     if username:
-        # Case-folded: a case-insensitive user model must not multiply the guesses.
         keys[ACCOUNT] = (
-            _key(ACCOUNT, username.strip().casefold()),
+            _account_key(request=request, username=username),
             settings.LOGIN_FAILURES_PER_ACCOUNT,
         )
     return keys
@@ -115,15 +124,16 @@ def login_wait_seconds(*, request: HttpRequest, username: str) -> int:
 
 
 def login_failure_record(*, request: HttpRequest, username: str) -> None:
-    """Count one wrong password against the username and the client address."""
+    """Count one wrong password against the client address, and against the username
+    from that address."""
     for key, _ in _keys(request=request, username=username).values():
         _count(key)
 
 
-def login_success_record(*, username: str) -> None:
-    """Forget the account's failures (the address keeps its count)."""
+def login_success_record(*, request: HttpRequest, username: str) -> None:
+    """Forget the username's failures from this address (the address keeps its count)."""
     if username:
-        key = _key(ACCOUNT, username.strip().casefold())
+        key = _account_key(request=request, username=username)
         cache.delete_many([key, key + ":since"])
 
 
@@ -152,7 +162,7 @@ def wait_message(seconds: int) -> str:
     minutes = max(1, math.ceil(seconds / 60))
     unit = "minute" if minutes == 1 else "minutes"
     return (
-        f"Too many failed log-in attempts for this account or from this address. "
+        f"Too many failed log-in attempts from this address. "
         f"Try again in {minutes} {unit}."
     )
 

@@ -6,11 +6,13 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from extractor import accounts, health
+from extractor import (
+    accounts,
+    health,
+    openapi,  # noqa: F401  (registers the session auth scheme)
+)
 from extractor.auth_api import TokenView
 from extractor.login import LoginView
-
-handler404 = "extractor.views.not_found"
 
 api_v1 = [
     path("auth/token/", TokenView.as_view(), name="api-token"),

@@ -11,12 +11,13 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import generics, serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
 from extractor.api import PayloadTooLarge, UnsupportedFileType
+from extractor.parsers import JSONParser
 from projects import services
 from projects.models import Document, Project
 from projects.selectors import (
@@ -223,6 +224,7 @@ class ProjectDetailView(generics.RetrieveUpdateDestroyAPIView):
 class DocumentListView(generics.ListAPIView):
     serializer_class = DocumentSerializer
     parser_classes = [MultiPartParser, FormParser, JSONParser]
+    takes_uploads = True  # multipart bodies up to UPLOAD_MAX_REQUEST_BYTES, checked below
     throttle_scope = "upload"
 
     def get_throttles(self):

@@ -1,5 +1,5 @@
-"""Abuse protection and security headers: failed log-ins slowed down per account and per
-address (page and token endpoint), DRF rate limits on the expensive endpoints, the
+"""Abuse protection and security headers: failed log-ins slowed down per address and per
+account from one address (page and token endpoint), DRF rate limits on the expensive endpoints, the
 Content-Security-Policy and friends, and ``check --deploy`` with production settings."""
 
 from __future__ import annotations
@@ -53,18 +53,31 @@ def _token(username: str, password: str, address: str = "198.51.100.7"):
 
 
 @pytest.mark.django_db
-def test_login_page_blocks_an_account_after_five_failures_from_any_address(client, user):
-    for attempt in range(5):
-        response = _login(client, "alice", "wrong", address=_address(attempt))
+def test_login_page_blocks_an_account_from_the_address_that_failed_five_times(client, user):
+    guesser = _address(66)
+    for _ in range(5):
+        response = _login(client, "alice", "wrong", address=guesser)
         assert response.status_code == 200  # the form again, with its error
 
-    # The right password from yet another address: still refused, without checking it.
-    response = _login(client, "alice", PASSWORD, address=_address(99))
+    # The right password from the guessing address: refused, without checking it.
+    response = _login(client, "alice", PASSWORD, address=guesser)
     assert response.status_code == 429
     assert 0 < int(response["Retry-After"]) <= 900
     assert b"Too many failed log-in attempts" in response.content
     assert b'name="username"' in response.content  # the page, re-rendered
     assert "_auth_user_id" not in client.session
+
+    # The owner, from their own address, is not locked out by a stranger's guesses.
+    response = _login(client, "alice", PASSWORD, address=_address(99))
+    assert response.status_code == 302
+    assert "_auth_user_id" in client.session
+
+
+@pytest.mark.django_db
+def test_guesses_spread_over_addresses_block_no_one(client, user):
+    for attempt in range(12):
+        assert _login(client, "alice", "wrong", address=_address(attempt)).status_code == 200
+    assert _login(client, "alice", PASSWORD, address=_address(99)).status_code == 302
 
 
 @pytest.mark.django_db
@@ -123,16 +136,19 @@ def test_admin_login_goes_through_the_throttled_page(client):
 
 
 @pytest.mark.django_db
-def test_token_endpoint_blocks_an_account_in_the_error_format(user):
-    for attempt in range(5):
-        assert _token("alice", "wrong", address=_address(attempt)).status_code == 400
-    response = _token("alice", PASSWORD, address=_address(50))
+def test_token_endpoint_blocks_an_account_from_one_address_in_the_error_format(user):
+    guesser = _address(66)
+    for _ in range(5):
+        assert _token("alice", "wrong", address=guesser).status_code == 400
+    response = _token("alice", PASSWORD, address=guesser)
     assert response.status_code == 429
     assert 0 < int(response["Retry-After"]) <= 900
     error = response.json()["error"]
     assert error["code"] == "throttled"
     assert "Too many failed log-in attempts" in error["message"]
     assert error["details"] == {}
+    # The owner elsewhere still gets a token.
+    assert _token("alice", PASSWORD, address=_address(50)).status_code == 200
 
 
 @pytest.mark.django_db

@@ -215,7 +215,11 @@ def test_odd_numbers_in_parameters_are_not_a_500(client_logged_in, api, processe
     assert client_logged_in.get(f"/projects/{pk}/results/?page_size={raw}").status_code == 200
     assert client_logged_in.get(f"/projects/{pk}/results/?page={raw}").status_code == 200
     assert client_logged_in.get(f"/projects/{pk}/results/?job={raw}").status_code == 200
-    assert api.get(f"/api/v1/projects/{pk}/results/?page_size={raw}").status_code == 200
+    for parameter in ("page", "page_size"):
+        # The API reads page numbers as every list does: a malformed one is a 400.
+        refused = api.get(f"/api/v1/projects/{pk}/results/?{parameter}={raw}")
+        assert refused.status_code == 400
+        assert list(refused.json()["error"]["details"]) == [parameter]
     estimate = client_logged_in.get(f"/projects/{pk}/processing/sample-estimate/?sample_size={raw}")
     assert estimate.status_code == 200
     preview = api.get(f"/api/v1/projects/{pk}/prompt-preview/?document={raw}")
