@@ -115,7 +115,7 @@ class JobLogSerializer(serializers.ModelSerializer):
 
 def _raise_api_error(exc: Exception):
     if isinstance(exc, jobs.JobConflict):
-        raise Conflict(str(exc), code=exc.code) from None
+        raise Conflict(str(exc), code=exc.code, details=exc.details) from None
     if isinstance(exc, jobs.JobInputError):
         raise serializers.ValidationError(exc.errors) from None
     raise exc
@@ -139,7 +139,9 @@ class ProjectJobListView(generics.ListAPIView):
         responses={
             201: JobSerializer,
             409: OpenApiResponse(
-                description="No confirmed schema version, or no ready documents to process"
+                description="No confirmed schema version, no ready documents to process, "
+                "or the same run (kind and schema version) already active: `job_running`, "
+                "with the active job's id in `details.job_id`"
             ),
         },
     )

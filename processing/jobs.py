@@ -10,7 +10,7 @@ import random
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 
@@ -26,9 +26,41 @@ ItemStatus = JobDocument.Status
 class JobConflict(Exception):
     """The job cannot be created or changed in its current state (HTTP 409)."""
 
-    def __init__(self, message: str, *, code: str = "conflict"):
+    def __init__(self, message: str, *, code: str = "conflict", details: dict | None = None):
         super().__init__(message)
         self.code = code
+        self.details = details or {}
+
+
+def active_run(*, project_id: int, version_id: int, kind: str) -> ProcessingJob | None:
+    """The job of this run (project, schema version, kind) that still holds its
+    documents, if any: there is at most one (the ``one_active_job_per_run`` index)."""
+    return (
+        ProcessingJob.objects.filter(
+            project_id=project_id,
+            schema_version_id=version_id,
+            kind=kind,
+            status__in=ProcessingJob.HOLDING,
+        )
+        .order_by("-id")
+        .first()
+    )
+
+
+def _run_conflict(*, project_id: int, version_id: int, kind: str) -> JobConflict:
+    job = active_run(project_id=project_id, version_id=version_id, kind=kind)
+    if job is None:  # finished between the refusal and this read: say so plainly
+        return JobConflict(
+            "Another request started or resumed this run at the same moment; reload.",
+            code="job_running",
+        )
+    return JobConflict(
+        f"A {job.get_kind_display().lower()} run of this schema version is already "
+        f"{job.get_status_display().lower()} (job {job.pk}): wait for it to finish, "
+        "or cancel it first.",
+        code="job_running",
+        details={"job_id": job.pk, "status": job.status},
+    )
 
 
 class JobInputError(Exception):
@@ -204,6 +236,9 @@ def job_create(
     )
     if not ready:
         raise JobConflict("The project has no readable documents yet.", code="no_documents")
+    run = {"project_id": project.pk, "version_id": version.pk, "kind": kind}
+    if active_run(**run) is not None:
+        raise _run_conflict(**run)
     model = project.model_name
     seed = random.SystemRandom().randrange(2**31)
     size = sample_size or settings.PROCESSING_SAMPLE_SIZE
@@ -217,6 +252,8 @@ def job_create(
         seed=seed,
     )
     if not chosen:
+        if active_run(**run) is not None:  # started a moment ago, with these documents
+            raise _run_conflict(**run)
         raise JobConflict(
             f"Every ready document already has results for version {version.number} with "
             f"{model} (or is being processed). Nothing to run.",
@@ -225,31 +262,35 @@ def job_create(
     estimate = job_estimate(
         project=project, version=version, kind=ProcessingJob.Kind.FULL, document_ids=chosen
     )
-    with transaction.atomic():
-        job = ProcessingJob.objects.create(
-            project=project,
-            schema_version=version,
-            kind=kind,
-            model=model,
-            seed=seed if kind == ProcessingJob.Kind.SAMPLE else None,
-            sample_size=size if kind == ProcessingJob.Kind.SAMPLE else None,
-            total=len(chosen),
-            budget_usd=budget_usd,
-            estimated_cost_usd=Decimal(str(estimate.cost_usd)),
-            created_by=user if getattr(user, "is_authenticated", False) else None,
-        )
-        JobDocument.objects.bulk_create(
-            (JobDocument(job=job, document_id=pk) for pk in chosen), batch_size=1000
-        )
-        job_log(
-            job,
-            "job_created",
-            f"{job.get_kind_display()} job of {len(chosen)} document(s) with schema version "
-            f"{version.number} and {model}.",
-            user=user,
-            data={"seed": seed, "documents": len(chosen)},
-        )
-        enqueue_runners(job)
+    try:
+        with transaction.atomic():
+            job = ProcessingJob.objects.create(
+                project=project,
+                schema_version=version,
+                kind=kind,
+                model=model,
+                seed=seed if kind == ProcessingJob.Kind.SAMPLE else None,
+                sample_size=size if kind == ProcessingJob.Kind.SAMPLE else None,
+                total=len(chosen),
+                budget_usd=budget_usd,
+                estimated_cost_usd=Decimal(str(estimate.cost_usd)),
+                created_by=user if getattr(user, "is_authenticated", False) else None,
+            )
+            JobDocument.objects.bulk_create(
+                (JobDocument(job=job, document_id=pk) for pk in chosen), batch_size=1000
+            )
+            job_log(
+                job,
+                "job_created",
+                f"{job.get_kind_display()} job of {len(chosen)} document(s) with schema "
+                f"version {version.number} and {model}.",
+                user=user,
+                data={"seed": seed, "documents": len(chosen)},
+            )
+            enqueue_runners(job)
+    except IntegrityError:
+        # The same run, created by a concurrent request (a double click) a moment ago.
+        raise _run_conflict(**run) from None
     return job
 
 
@@ -278,6 +319,18 @@ def job_retry_failed(*, job: ProcessingJob, user=None) -> ProcessingJob:
     """Queue the failed items again (and only those); finished work stays as it is."""
     if job.status in ProcessingJob.ACTIVE:
         raise JobConflict("The job is still running; wait for it to finish.")
+    if job.status == Status.PAUSED:
+        raise JobConflict("The job is paused by its budget: resume it, or cancel it first.")
+    try:
+        return _retry_failed(job=job, user=user)
+    except IntegrityError:
+        # Another job of the same run is active: queueing this one would run it twice.
+        raise _run_conflict(
+            project_id=job.project_id, version_id=job.schema_version_id, kind=job.kind
+        ) from None
+
+
+def _retry_failed(*, job: ProcessingJob, user) -> ProcessingJob:
     with transaction.atomic():
         job = ProcessingJob.objects.select_for_update().get(pk=job.pk)
         failed = JobDocument.objects.filter(job=job, status=ItemStatus.FAILED)

@@ -47,6 +47,9 @@ class ProcessingJob(models.Model):
         PAUSED = "paused", "Paused (budget reached)"
 
     ACTIVE = frozenset({Status.QUEUED, Status.RUNNING, Status.CANCELLING})
+    # A run that still holds its documents: at most one per (project, version, kind),
+    # which the database enforces (a double click, two API clients, two tabs).
+    HOLDING = ACTIVE | {Status.PAUSED}
     FINISHED = frozenset(
         {Status.CANCELLED, Status.COMPLETED, Status.COMPLETED_WITH_ERRORS, Status.FAILED}
     )
@@ -89,6 +92,14 @@ class ProcessingJob(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["project", "-created_at"]), models.Index(fields=["status"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "schema_version", "kind"],
+                condition=models.Q(status__in=["queued", "running", "cancelling", "paused"]),
+                name="one_active_job_per_run",
+                violation_error_message="This run is already going on.",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} job {self.pk}"

@@ -124,6 +124,10 @@ def job_start(request: HttpRequest, project_id: int) -> HttpResponse:
         context = _index_context(project) | {"typed": request.POST}
         return render(request, "wizard/step4/index.html", context, status=400)
     except jobs.JobConflict as exc:
+        if exc.code == "job_running" and "job_id" in exc.details:
+            # Most often a second click on the same button: show the run it started.
+            messages.info(request, str(exc))
+            return redirect("processing:job", project.pk, exc.details["job_id"])
         messages.error(request, str(exc))
         return redirect("processing:index", project.pk)
     messages.success(request, f"{job.get_kind_display()} job started on {job.total} document(s).")

@@ -116,7 +116,7 @@ def test_project_job_list(api, treaty_project):
     assert [job["kind"] for job in body["results"]] == ["full", "sample"]
     again = _start(api, treaty_project, kind="full")
     assert again.status_code == 409
-    assert again.json()["error"]["code"] == "nothing_to_process"
+    assert again.json()["error"]["code"] == "job_running"  # the same run, still queued
 
 
 def test_another_users_jobs_are_404(api, other_api, treaty_project):

@@ -42,6 +42,40 @@
     if (message && !window.confirm(message)) event.preventDefault();
   }, true);
 
+  // Forms marked data-submit-once (runs, confirmations, creations) send once: a second
+  // click while the first request is on its way does nothing, and the buttons say so.
+  // The server refuses a second run all the same; this spares the user the message.
+  // Buttons come back if the page is shown again from the history, or after a while in
+  // case the answer was a download that left the page as it was.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (event.defaultPrevented || !form.hasAttribute("data-submit-once")) return;
+    if (form.dataset.sending) {
+      event.preventDefault();
+      return;
+    }
+    form.dataset.sending = "1";
+    // After this event, so the clicked button's name and value still go with the form.
+    window.setTimeout(function () { setSending(form, true); }, 0);
+    window.setTimeout(function () { setSending(form, false); }, 15000);
+  });
+
+  function setSending(form, sending) {
+    if (!sending) delete form.dataset.sending;
+    form.querySelectorAll("button, input[type=submit]").forEach(function (button) {
+      button.disabled = sending;
+      if (sending) button.setAttribute("aria-busy", "true");
+      else button.removeAttribute("aria-busy");
+    });
+  }
+
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) return;
+    document.querySelectorAll("form[data-sending]").forEach(function (form) {
+      setSending(form, false);
+    });
+  });
+
   // Links styled as buttons answer Space like real buttons do.
   document.addEventListener("keydown", function (event) {
     var target = event.target;
