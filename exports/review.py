@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.db import transaction
@@ -11,6 +12,8 @@ from processing.answers import CoercionError, coerce_value
 from processing.models import Extraction, ProcessingLog
 
 UNSET = object()
+# A person's value, written as JSON: a long text answer or a list of a hundred items fit.
+HUMAN_VALUE_MAX_CHARS = 10_000
 
 
 class ReviewError(Exception):
@@ -30,6 +33,10 @@ def variable_of(extraction: Extraction) -> dict:
 
 
 def _typed(variable: dict, value: Any) -> Any:
+    if len(json.dumps(value, ensure_ascii=False)) > HUMAN_VALUE_MAX_CHARS:
+        raise ReviewError(
+            {"human_value": [f"A value holds at most {HUMAN_VALUE_MAX_CHARS:,} characters."]}
+        )
     try:
         typed, _notes = coerce_value(variable, value)
     except CoercionError as exc:

@@ -27,6 +27,17 @@ from extractor.throttling import (
 class TokenRequestSerializer(AuthTokenSerializer):
     """DRF's username/password check, refused outright while blocked."""
 
+    # Django's usernames are at most 150 characters; no password manager makes one of
+    # more than 4,096 (the hasher would still read a megabyte one through).
+    username = serializers.CharField(label="Username", write_only=True, max_length=150)
+    password = serializers.CharField(
+        label="Password",
+        style={"input_type": "password"},
+        trim_whitespace=False,
+        write_only=True,
+        max_length=4096,
+    )
+
     def validate(self, attrs: dict) -> dict:
         request = self.context["request"]
         username = attrs.get("username") or ""

@@ -36,9 +36,7 @@ class LoginView(auth_views.LoginView):
     authentication_form = ThrottledAuthenticationForm
 
     def form_valid(self, form: ThrottledAuthenticationForm) -> HttpResponse:
-        login_success_record(
-            request=self.request, username=form.cleaned_data.get("username") or ""
-        )
+        login_success_record(request=self.request, username=form.cleaned_data.get("username") or "")
         return super().form_valid(form)
 
     def form_invalid(self, form: ThrottledAuthenticationForm) -> HttpResponse:

@@ -161,10 +161,7 @@ def _count(key: str) -> None:
 def wait_message(seconds: int) -> str:
     minutes = max(1, math.ceil(seconds / 60))
     unit = "minute" if minutes == 1 else "minutes"
-    return (
-        f"Too many failed log-in attempts from this address. "
-        f"Try again in {minutes} {unit}."
-    )
+    return f"Too many failed log-in attempts from this address. Try again in {minutes} {unit}."
 
 
 # --- The same per-user rates as the API, for the wizard's expensive actions ---------

@@ -22,11 +22,16 @@ class Project(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="projects"
     )
     name = models.CharField(max_length=200)
+    # Limits (forms and serializers take them from here): a description is read when
+    # suggesting variables, instructions go to the model with every document.
     description = models.TextField(
-        blank=True, help_text="What the corpus is and what you want to learn from it."
+        blank=True,
+        max_length=10_000,
+        help_text="What the corpus is and what you want to learn from it.",
     )
     instructions = models.TextField(
         blank=True,
+        max_length=20_000,
         help_text="Domain context given to the model with every document.",
     )
     model = models.CharField(

@@ -19,16 +19,33 @@ from projects.selectors import project_get_for_user
 from schemas import variables as variable_service
 from schemas.calls import prompt_preview
 from schemas.estimate import estimate_run
-from schemas.models import SchemaVersion, Variable, VariableType
+from schemas.models import (
+    MAX_ALLOWED_VALUE_LENGTH,
+    MAX_ALLOWED_VALUES,
+    SchemaVersion,
+    Variable,
+    VariableType,
+)
 from schemas.suggestions import MAX_SUGGESTIONS, suggest_variables
-from schemas.versions import NothingToConfirm, schema_confirm, schema_restore, schema_state
+from schemas.versions import (
+    NOTE_MAX_LENGTH,
+    NothingToConfirm,
+    schema_confirm,
+    schema_restore,
+    schema_state,
+)
 
 
 class VariableSerializer(serializers.ModelSerializer):
     type = serializers.ChoiceField(choices=VariableType.choices)
-    label = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    label = serializers.CharField(
+        required=False, allow_blank=True, max_length=variable_service.LABEL_MAX
+    )
     allowed_values = serializers.ListField(
-        child=serializers.CharField(allow_blank=True, trim_whitespace=False),
+        child=serializers.CharField(
+            allow_blank=True, trim_whitespace=False, max_length=MAX_ALLOWED_VALUE_LENGTH
+        ),
+        max_length=MAX_ALLOWED_VALUES,
         required=False,
         help_text="Required, unique and non-empty for category and multi_category.",
     )
@@ -250,7 +267,7 @@ class SchemaView(ProjectScopedMixin, APIView):
 
 
 class ConfirmSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH)
 
 
 @extend_schema_view(get=extend_schema(summary="Every confirmed version, newest first"))

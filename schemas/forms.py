@@ -5,8 +5,19 @@ from __future__ import annotations
 from django import forms
 
 from projects.models import Project
-from schemas.models import CATEGORY_TYPES, Variable, VariableType
-from schemas.variables import VariableValidationError, variable_clean
+from schemas.models import (
+    CATEGORY_TYPES,
+    MAX_ALLOWED_VALUE_LENGTH,
+    MAX_ALLOWED_VALUES,
+    Variable,
+    VariableType,
+)
+from schemas.variables import (
+    INSTRUCTIONS_MAX,
+    LABEL_MAX,
+    VariableValidationError,
+    variable_clean,
+)
 
 
 class VariableForm(forms.Form):
@@ -14,14 +25,17 @@ class VariableForm(forms.Form):
         max_length=63,
         help_text="Column name in the dataset: lowercase, digits, underscores (sample_size).",
     )
-    label = forms.CharField(max_length=200, required=False, help_text="Readable name.")
+    label = forms.CharField(max_length=LABEL_MAX, required=False, help_text="Readable name.")
     type = forms.ChoiceField(choices=VariableType.choices)
     instructions = forms.CharField(
+        max_length=INSTRUCTIONS_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="What to record and how: units, edge cases, what counts as absent.",
     )
     allowed_values = forms.CharField(
         required=False,
+        # Every value at its longest, one per line; each is checked on its own after.
+        max_length=MAX_ALLOWED_VALUES * (MAX_ALLOWED_VALUE_LENGTH + 2),
         widget=forms.Textarea(attrs={"rows": 4}),
         label="Allowed values",
         help_text="One per line (category types only).",

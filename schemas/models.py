@@ -20,6 +20,10 @@ class VariableType(models.TextChoices):
 
 
 CATEGORY_TYPES = frozenset({VariableType.CATEGORY, VariableType.MULTI_CATEGORY})
+# A category variable's allowed values: how many, and how long each (they become cells
+# and value labels of the dataset).
+MAX_ALLOWED_VALUES = 100
+MAX_ALLOWED_VALUE_LENGTH = 200
 
 
 class VariableQuerySet(models.QuerySet):
@@ -36,7 +40,9 @@ class Variable(models.Model):
     key = models.CharField(max_length=63)
     label = models.CharField(max_length=200, blank=True)
     type = models.CharField(max_length=20, choices=VariableType.choices)
-    instructions = models.TextField(blank=True)
+    instructions = models.TextField(blank=True, max_length=4000)
+    # At most MAX_ALLOWED_VALUES values of MAX_ALLOWED_VALUE_LENGTH characters each,
+    # checked by schemas.variables.
     allowed_values = models.JSONField(default=list, blank=True)
     required = models.BooleanField(default=False)
     position = models.PositiveIntegerField(default=0)
@@ -78,7 +84,7 @@ class SchemaVersion(models.Model):
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="schema_versions")
     number = models.PositiveIntegerField()
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, max_length=2000)
     instructions = models.TextField(blank=True, help_text="The project's instructions then.")
     variables = models.JSONField()
     system_prompt = models.TextField()

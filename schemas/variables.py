@@ -14,14 +14,20 @@ from django.db.models import Max
 from django.utils import timezone
 
 from projects.models import Project
-from schemas.models import CATEGORY_TYPES, Variable, VariableType
+from schemas.models import (
+    CATEGORY_TYPES,
+    MAX_ALLOWED_VALUE_LENGTH,
+    MAX_ALLOWED_VALUES,
+    Variable,
+    VariableType,
+)
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 # Export columns every dataset has; a variable with one of these keys would collide.
 RESERVED_KEYS = frozenset({"document_id", "document_name"})
-MAX_ALLOWED_VALUES = 100
-MAX_ALLOWED_VALUE_LENGTH = 200
 FIELDS = ("key", "label", "type", "instructions", "allowed_values", "required")
+LABEL_MAX = Variable._meta.get_field("label").max_length
+INSTRUCTIONS_MAX = Variable._meta.get_field("instructions").max_length
 
 
 class VariableValidationError(Exception):
@@ -125,13 +131,13 @@ def variable_clean(
             else "Choose the variable's type."
         ]
     label = str(merged.get("label") or "").strip()
-    if len(label) > 200:
-        errors["label"] = ["Keep the label under 200 characters."]
+    if len(label) > LABEL_MAX:
+        errors["label"] = [f"Keep the label to {LABEL_MAX:,} characters."]
     instructions = str(merged.get("instructions") or "").strip()
     if not instructions:
         errors["instructions"] = ["Tell the model what to look for and how to code it."]
-    elif len(instructions) > 4000:
-        errors["instructions"] = ["Keep instructions under 4,000 characters."]
+    elif len(instructions) > INSTRUCTIONS_MAX:
+        errors["instructions"] = [f"Keep instructions to {INSTRUCTIONS_MAX:,} characters."]
     allowed_values = _clean_allowed_values(merged.get("allowed_values"), var_type, errors)
     required = merged.get("required", False)
     if not isinstance(required, bool):

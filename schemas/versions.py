@@ -14,6 +14,7 @@ from schemas.models import SchemaHead, SchemaVersion, Variable
 from schemas.prompts import PromptBundle, build_prompt, schema_diff
 
 _Row = TypeVar("_Row", bound=models.Model)
+NOTE_MAX_LENGTH = SchemaVersion._meta.get_field("note").max_length
 
 
 class NothingToConfirm(Exception):

@@ -24,6 +24,7 @@ from schemas.models import CATEGORY_TYPES, SchemaVersion, Variable, VariableType
 from schemas.prompts import variable_instruction
 from schemas.suggestions import suggest_variables
 from schemas.versions import (
+    NOTE_MAX_LENGTH,
     NothingToConfirm,
     schema_confirm,
     schema_restore,
@@ -309,7 +310,7 @@ def confirm(request: HttpRequest, project_id: int) -> HttpResponse:
     previous = schema_state(project).current
     try:
         version = schema_confirm(
-            project=project, user=request.user, note=request.POST.get("note", "")[:2000]
+            project=project, user=request.user, note=request.POST.get("note", "")[:NOTE_MAX_LENGTH]
         )
     except NothingToConfirm as exc:
         messages.error(request, str(exc))
