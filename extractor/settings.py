@@ -254,6 +254,10 @@ INGEST_MAX_UNZIPPED_BYTES = env_size("INGEST_MAX_UNZIPPED_BYTES", 500 * 1024**2)
 INGEST_MAX_ZIP_MEMBERS = env_int("INGEST_MAX_ZIP_MEMBERS", 5000, minimum=1)
 INGEST_MAX_ROWS = env_int("INGEST_MAX_ROWS", 100_000, minimum=1)
 INGEST_MAX_TEXT_CHARS = env_int("INGEST_MAX_TEXT_CHARS", 5_000_000, minimum=1000)
+# What one project may store (its documents' size_bytes: originals, table files once,
+# pasted text); 0 = no limit. 2 GiB holds the design's 1,000 documents at 2 MB each,
+# or 40 files at the per-file limit, and bounds 100 projects to 200 GiB of disk.
+PROJECT_MAX_BYTES = env_size("PROJECT_MAX_BYTES", 2 * 1024**3)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_size("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024**2)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024**2
 DATA_UPLOAD_MAX_NUMBER_FILES = UPLOAD_MAX_FILES

@@ -18,7 +18,7 @@ from rest_framework.throttling import ScopedRateThrottle
 
 from extractor.api import PayloadTooLarge, UnsupportedFileType
 from extractor.parsers import JSONParser
-from projects import services
+from projects import quota, services
 from projects.models import Document, Project
 from projects.selectors import (
     document_get_for_user,
@@ -248,7 +248,10 @@ class DocumentListView(generics.ListAPIView):
         responses={
             201: IngestReportSerializer,
             400: OpenApiResponse(description="No file or empty text"),
-            413: OpenApiResponse(description="Upload larger than the limit"),
+            413: OpenApiResponse(
+                description="Upload larger than the limit, or no room left in the project's "
+                "storage quota (project_storage_full, with used_bytes and limit_bytes)"
+            ),
             415: OpenApiResponse(description="Unsupported file type"),
         },
     )
@@ -258,10 +261,12 @@ class DocumentListView(generics.ListAPIView):
             raise PayloadTooLarge(
                 f"The upload is larger than {settings.UPLOAD_MAX_REQUEST_BYTES // 1024**2} MB."
             )
+        _raise_if_project_full(project)
         if request.content_type.startswith("application/json"):
             paste = PasteSerializer(data=request.data)
             paste.is_valid(raise_exception=True)
             report = services.document_create_from_text(project=project, **paste.validated_data)
+            _raise_if_no_room(report, project)
         else:
             report = self._ingest_files(request, project)
         body = {
@@ -281,8 +286,29 @@ class DocumentListView(generics.ListAPIView):
             files=read_uploads(uploads),
             text_column=request.data.get("text_column") or None,
         )
+        _raise_if_no_room(report, project)
         _raise_if_all_rejected(report, len(uploads))
         return report
+
+
+def _raise_if_project_full(project: Project) -> None:
+    """A project already at its storage quota answers 413 before the body is read."""
+    use = quota.storage_use(project.pk)
+    if use.full:
+        raise PayloadTooLarge(use.full_message(), code=quota.CODE, details=use.details())
+
+
+def _raise_if_no_room(report: services.IngestReport, project: Project) -> None:
+    """Nothing added because the rest did not fit the quota (or the per-file limit):
+    413 with what the project uses of its limit, as for a full project."""
+    if report.created or report.duplicates or not report.errors:
+        return
+    codes = {error["code"] for error in report.errors}
+    if quota.CODE not in codes or not codes <= {quota.CODE, "file_too_large"}:
+        return
+    first = next(error for error in report.errors if error["code"] == quota.CODE)
+    details = quota.storage_use(project.pk).details() | {"errors": report.errors}
+    raise PayloadTooLarge(first["message"], code=quota.CODE, details=details)
 
 
 def _raise_if_all_rejected(report: services.IngestReport, file_count: int) -> None:

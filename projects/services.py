@@ -9,12 +9,16 @@ others.
 What gets stored:
 
 * parsed documents, status ``ready``, with the original file (a CSV/XLSX table file
-  is stored once and shared by all its rows);
-* a file of a supported type that failed to parse (damaged, encrypted, no text layer,
-  over the page or text limit): a ``failed`` document with the error and the original,
-  so the researcher sees it in the list and can download what they sent;
-* nothing for files we refuse outright (unsupported type, too large, empty, unsafe
-  ZIP member) or whose fix is in the upload itself (which text column, too many rows).
+  is stored once and shared by all its rows, whose ``size_bytes`` are their shares of
+  it);
+* an uploaded file of a supported type that failed to parse (damaged, encrypted, no
+  text layer, over the page or text limit): a ``failed`` document with the error and
+  the original, so the researcher sees it in the list and can download what they sent;
+* nothing for files we refuse outright (unsupported type, too large, empty), for ZIP
+  members that are refused or fail to parse (``ingest.archive``), for files whose fix
+  is in the upload itself (which text column, too many rows), and for anything that
+  would take the project over its storage quota (``projects.quota``): earlier files of
+  the batch stay, later ones that still fit are stored.
 
 Duplicates (same sha256 in the project, or twice in one batch) are reported, never
 stored twice; a duplicate of a ``failed`` document replaces it (it is parsed again).
@@ -35,7 +39,7 @@ from django.db.models.deletion import Collector
 from django.utils import timezone
 
 from extractor.llm.tokens import count_text
-from projects import ingest
+from projects import ingest, quota
 from projects.ingest import errors as ingest_errors
 from projects.ingest import results
 from projects.ingest.results import FileOutcome, ParsedDocument
@@ -79,6 +83,8 @@ class _Batch:
     # sha256 -> the document that holds it in this batch (saved, or about to be).
     seen: dict[str, Document] = field(default_factory=dict)
     changed: bool = False
+    # What the project stores, as this batch last saw it (read when first needed).
+    storage: quota.StorageUse | None = None
 
 
 def documents_ingest(
@@ -213,6 +219,10 @@ def _failure_save(batch: _Batch, outcome: FileOutcome, *, retry: bool = True) ->
             raise
         _failure_save(batch, outcome, retry=False)
         return
+    except quota.StorageFull:
+        # No room to keep the original: the parse error stays the answer, nothing kept.
+        batch.report.errors.append(entry)
+        return
     batch.seen[sha256] = document
     entry["document_id"] = document.pk
     batch.report.errors.append(entry)
@@ -247,6 +257,9 @@ def _documents_save(batch: _Batch, outcome: FileOutcome, *, retry: bool = True) 
         logger.info("ingest: concurrent duplicate for %s, retrying", outcome.filename)
         _documents_save(batch, outcome, retry=False)
         return
+    except quota.StorageFull as full:
+        batch.report.errors.append(_error_entry(outcome.filename, full.code, full.message))
+        return
     batch.seen = seen
     batch.report.created.extend(new)
     for filename, holder in duplicates:
@@ -279,23 +292,63 @@ def _store(
     batch: _Batch, outcome: FileOutcome, documents: list[Document], *, replaced: list[Document]
 ) -> None:
     """Write the original file once, then the rows in one transaction; the file is
-    removed again if the rows are not written."""
+    removed again if the rows are not written. Raises ``quota.StorageFull`` when they
+    do not fit the project's quota: before writing the file when the batch can tell,
+    else (another upload got there first) from the transaction, which then writes
+    nothing."""
     if not documents and not replaced:
         return
+    if documents and outcome.content:
+        _share_file_size(documents, len(outcome.content))
+    size = sum(doc.size_bytes for doc in documents) - sum(old.size_bytes for old in replaced)
+    _storage_precheck(batch, outcome.filename, size)
     stored = _file_save(documents[0], outcome) if documents and outcome.content else ""
     committed = False
     try:
         with transaction.atomic():
+            claimed = quota.storage_claim(
+                project_id=batch.project.pk,
+                filename=outcome.filename,
+                size=size,
+                known=batch.storage,
+            )
             for old in replaced:
                 document_delete(document=old)
             for document in documents:
                 document.file = stored
             Document.objects.bulk_create(documents, batch_size=BULK_BATCH_SIZE)
         committed = True
+    except quota.StorageFull as full:
+        batch.storage = full.use  # what is stored now, for the next file's first check
+        raise
     finally:
         if stored and not committed:
             default_storage.delete(stored)
+    batch.storage = claimed
     batch.changed = True
+
+
+def _storage_precheck(batch: _Batch, filename: str, size: int) -> None:
+    """The quota check before anything is written, against what the batch last saw
+    (read once per batch, then kept up to date by each store)."""
+    if not settings.PROJECT_MAX_BYTES:
+        return
+    if batch.storage is None:
+        batch.storage = quota.storage_use(batch.project.pk)
+    quota.storage_check(use=batch.storage, filename=filename, size=size)
+
+
+def _share_file_size(documents: list[Document], size: int) -> None:
+    """The rows of a table share its one stored file: each gets a share of the file's
+    size, in proportion to its text, so the shares add up to the file and the quota
+    counts it once. (A whole file's one document simply gets its size.)"""
+    weights = [max(document.size_bytes, 1) for document in documents]
+    total = sum(weights)
+    shares = [size * weight // total for weight in weights]
+    for index in range(size - sum(shares)):  # rounding down lost less than a byte each
+        shares[index] += 1
+    for document, share in zip(documents, shares, strict=True):
+        document.size_bytes = share
 
 
 def _file_save(document: Document, outcome: FileOutcome) -> str:
@@ -315,7 +368,7 @@ def _existing_by_sha256(project: Project, hashes: Iterable[str]) -> dict[str, Do
     for start in range(0, len(hashes), LOOKUP_CHUNK):
         chunk = hashes[start : start + LOOKUP_CHUNK]
         for document in Document.objects.filter(project=project, sha256__in=chunk).only(
-            "id", "sha256", "status", "file"
+            "id", "sha256", "status", "file", "size_bytes"
         ):
             found[document.sha256] = document
     return found

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from extractor.throttling import wizard_throttle
-from projects import ingest, services
+from projects import ingest, quota, services
 from projects.forms import PasteForm, ProjectForm
 from projects.models import Document
 from projects.selectors import (
@@ -108,6 +108,7 @@ def _documents_page(
         "statuses": Document.Status.choices,
         "paste_form": paste_form or PasteForm(),
         "max_file_mb": settings.UPLOAD_MAX_FILE_BYTES // (1024 * 1024),
+        "storage": quota.storage_use(project.pk),
     }
     template = "wizard/step1/documents.html"
     if request.htmx and request.htmx.target == "document-list":
@@ -121,18 +122,8 @@ def document_upload(request: HttpRequest, project_id: int) -> HttpResponse:
     """Files from the drop zone or the table import; HTMX gets one line per file."""
     project = project_get_for_user(request.user, project_id)
     text_column = request.POST.get("text_column") or None
-    if request_too_large(request):
-        report = services.IngestReport(
-            errors=[
-                {
-                    "filename": "upload",
-                    "code": "file_too_large",
-                    "message": "The upload is larger than "
-                    f"{settings.UPLOAD_MAX_REQUEST_BYTES // 1024**2} MB. "
-                    "Send fewer files at a time.",
-                }
-            ]
-        )
+    report = _upload_refusal(request, project)
+    if report is not None:
         status = 413
     else:
         files = read_uploads(request.FILES.getlist("files"))
@@ -158,6 +149,23 @@ def document_upload(request: HttpRequest, project_id: int) -> HttpResponse:
     if report is not None:
         _report_messages(request, report)
     return redirect("projects:documents", project.pk)
+
+
+def _upload_refusal(request: HttpRequest, project) -> services.IngestReport | None:
+    """The one-line answer to an upload refused before its body is read: too large a
+    request, or a project already at its storage quota (the API's 413s)."""
+    if request_too_large(request):
+        code = "file_too_large"
+        message = (
+            f"The upload is larger than {settings.UPLOAD_MAX_REQUEST_BYTES // 1024**2} MB. "
+            "Send fewer files at a time."
+        )
+    elif (use := quota.storage_use(project.pk)).full:
+        code, message = quota.CODE, use.full_message()
+    else:
+        return None
+    error = {"filename": "upload", "code": code, "message": message, "document_id": None}
+    return services.IngestReport(errors=[error])
 
 
 def _report_messages(request: HttpRequest, report) -> None:

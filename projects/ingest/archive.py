@@ -8,6 +8,13 @@ Limits, all from settings:
   produced, so an archive that lies about its sizes is stopped at the same limits
   (and at UPLOAD_MAX_FILE_BYTES per member) without ever holding more in memory.
 
+A member that is refused or fails to parse is reported with its name and nothing of
+it is kept (``content`` is None): unlike a file uploaded on its own, it is not what the
+researcher sent, and keeping it would let a small archive of large members fill the
+disk with failed documents. So every limit that refuses a member (per file, the
+archive's unzipped budget, text that cannot fit INGEST_MAX_TEXT_CHARS, see
+``sniff``) applies before a byte of it is stored.
+
 Member names never reach the disk (stored files get generated names), but names that
 are absolute or climb out with ".." are refused all the same: no honest tool makes
 them, and they mark an archive built to attack unzip tools. Dot-files, ``__MACOSX``
@@ -23,6 +30,7 @@ import re
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import PurePosixPath
 
 from django.conf import settings
@@ -96,7 +104,8 @@ def _members(
             yield _failed(name, errors.corrupt_file(name, "a file in the archive"))
             continue
         budget -= len(content)
-        yield from parse_member(name, content)
+        for outcome in parse_member(name, content):
+            yield replace(outcome, content=None) if outcome.error else outcome
 
 
 def read_bounded(archive: zipfile.ZipFile, info: zipfile.ZipInfo, *, limit: int) -> bytes:

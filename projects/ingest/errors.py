@@ -13,9 +13,10 @@ from django.conf import settings
 class IngestError(Exception):
     """A file (or a ZIP member) that cannot be turned into documents.
 
-    ``source_type`` is the document type the file was taken for when its content did
-    not match its claim (a ``.docx`` that is not a zip); parsers leave it empty because
-    the caller knows which parser it ran.
+    ``source_type`` is the document type the file was taken for when sniffing already
+    refused it: content that did not match its claim (a ``.docx`` that is not a zip),
+    plain text too large to decode. Parsers leave it empty because the caller knows
+    which parser it ran.
     """
 
     def __init__(
@@ -121,6 +122,20 @@ def text_too_long(filename: str, chars: int | None) -> IngestError:
         f"{filename} has {size} characters of text; the limit is {limit:,} per "
         "document. Split it into smaller documents.",
         details={"chars": chars, "limit": limit},
+    )
+
+
+def plain_text_too_large(filename: str, size: int, *, source_type: str) -> IngestError:
+    """Plain text refused from its byte size, before decoding (``text.MAX_BYTES_PER_CHAR``):
+    the same code as ``text_too_long``, since that is what the researcher has to fix."""
+    limit = settings.INGEST_MAX_TEXT_CHARS
+    return IngestError(
+        "text_too_long",
+        f"{filename} is {human_size(size)} of plain text: even at 4 bytes a character that "
+        f"is more than {limit:,} characters, the limit per document. Split it into smaller "
+        "files and upload those.",
+        source_type=source_type,
+        details={"size_bytes": size, "limit": limit},
     )
 
 

@@ -37,8 +37,9 @@ class FileOutcome:
     """What became of one uploaded file, or of one member of an uploaded ZIP.
 
     Exactly one of ``documents`` / ``error`` is meaningful. ``content`` is the file's
-    bytes when they are worth keeping (parsed, or a supported type that failed to
-    parse), ``source_type`` the type it was read as (None for archives and for files of
+    bytes when they are worth keeping (parsed, or an uploaded file of a supported type
+    that failed to parse; never a ZIP member that failed), ``source_type`` the type it
+    was read as (None for archives and for files of
     no supported type), ``notes`` things the researcher should know that are not errors
     (rows skipped, pages without text).
     """

@@ -14,8 +14,10 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from django.conf import settings
+
 from projects.ingest import errors
-from projects.ingest.text import decode_text
+from projects.ingest.text import MAX_BOM_BYTES, MAX_BYTES_PER_CHAR, decode_text
 from projects.models import Document
 
 SourceType = Document.SourceType
@@ -56,6 +58,9 @@ _HTML_START = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 _ANY_TAG = re.compile(r"<[a-zA-Z!/]")
+# Enough of a large text file to tell plain text from HTML (``_text_kind`` reads 4,096
+# characters) in any encoding, and what ``decode_text`` samples.
+_HEAD_BYTES = 64 * 1024
 
 
 @dataclass
@@ -71,7 +76,8 @@ def extension(filename: str) -> str:
 
 
 def sniff(filename: str, data: bytes) -> Sniffed:
-    """Raises ``empty_file``, ``unsupported_file_type`` or ``corrupt_file``."""
+    """Raises ``empty_file``, ``unsupported_file_type``, ``corrupt_file``, or
+    ``text_too_long`` for plain text too large to fit the limit in any encoding."""
     if not data:
         raise errors.empty_file(filename)
     ext = extension(filename)
@@ -87,8 +93,27 @@ def sniff(filename: str, data: bytes) -> Sniffed:
     if ext in _CLAIMED:
         kind, source_type = _CLAIMED[ext]
         raise errors.corrupt_file(filename, kind, source_type=source_type)
+    _refuse_plain_text_too_large(filename, data, ext)
     text = decode_text(filename, data)
     return Sniffed(_text_kind(text, ext), text)
+
+
+def _refuse_plain_text_too_large(filename: str, data: bytes, ext: str) -> None:
+    """Plain text (TXT, MD) whose bytes cannot fit INGEST_MAX_TEXT_CHARS whatever its
+    encoding is refused before the whole file is decoded: decoding tens of megabytes to
+    refuse them afterwards costs several times their size in memory. Only the head is
+    decoded, to tell it from HTML and CSV, whose text is shorter than their bytes."""
+    limit = MAX_BYTES_PER_CHAR * settings.INGEST_MAX_TEXT_CHARS + MAX_BOM_BYTES
+    if len(data) <= limit:
+        return
+    try:
+        head = decode_text(filename, data[:_HEAD_BYTES])
+    except errors.IngestError:
+        return  # decoding the whole file gives the real answer
+    kind = _text_kind(head, ext)
+    if kind in (SourceType.TXT, SourceType.MD):
+        # With its type, so that an uploaded file is kept as failed like any text too long.
+        raise errors.plain_text_too_large(filename, len(data), source_type=kind)
 
 
 def _zip_kind(filename: str, data: bytes, ext: str) -> str:

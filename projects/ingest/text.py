@@ -31,6 +31,14 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 _SAMPLE_BYTES = 64 * 1024
+# The most bytes a decoded character takes: UTF-8 and UTF-32 at most 4, UTF-16 4 for a
+# surrogate pair, legacy code pages 1 or 2. So N bytes of text are at least N / 4
+# characters, and plain text over 4 x INGEST_MAX_TEXT_CHARS bytes can be refused
+# without decoding it. (The stateful encodings charset-normalizer may guess, ISO-2022,
+# HZ and UTF-7, exceed 4 only in escape sequences or runs of emoji: not real text.)
+MAX_BYTES_PER_CHAR = 4
+# A byte-order mark is not a character: UTF-32's is 4 bytes.
+MAX_BOM_BYTES = 4
 # Share of bytes 0xC0-0xFF among letters above which a text is not Western European.
 # In Windows-1252 those bytes are the accented letters, a few percent of the letters
 # of French or German; in the Cyrillic, Greek or CJK encodings nearly every letter

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from pathlib import Path
 
 import pytest
 from django.core.files.base import ContentFile
@@ -94,7 +95,7 @@ def test_csv_rows_share_one_stored_file(project):
         "text_column": "text",
     }
     assert rows[0].sha256 == hashlib.sha256(b"Alpha text").hexdigest()
-    assert rows[0].size_bytes == len(b"Alpha text")
+    assert rows[0].size_bytes + rows[1].size_bytes == len(data)  # shares of the one file
     assert {row.source_type for row in rows} == {"csv"}
     assert rows[0].file.name == rows[1].file.name and rows[0].file.name.endswith(".csv")
     assert stored_bytes(rows[0]) == data
@@ -135,6 +136,37 @@ def test_zip_problems_are_reported_per_member(project, settings):
         "bomb.zip": "archive_too_large",
     }
     assert list(Document.objects.values_list("name", flat=True)) == ["mixed.zip/ok.txt"]
+
+
+def test_a_zip_of_members_over_the_limits_stores_nothing(project, settings):
+    """A small ZIP of huge text members used to leave every original on disk as a
+    failed document; now each member is reported and nothing is written for any."""
+    settings.INGEST_MAX_TEXT_CHARS = 1000
+    settings.UPLOAD_MAX_FILE_BYTES = 100_000
+    members = {f"part-{n}.txt": b"a" * 90_000 for n in range(10)}
+    members["huge.txt"] = b"b" * 100_001  # over the per-file limit
+    members["long.txt"] = b"word " * 500  # small enough to decode, too long once read
+    members["broken.pdf"] = b"%PDF-1.4 damaged"
+    data = make_zip(members)
+    assert len(data) < 10_000
+
+    report = ingest(project, ("bomb.zip", data))
+
+    assert report.created == []
+    assert not Document.objects.exists()
+    assert [p for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file()] == []
+    errors = {e["filename"]: (e["code"], e["document_id"]) for e in report.errors}
+    assert errors == {
+        **{f"bomb.zip/part-{n}.txt": ("text_too_long", None) for n in range(10)},
+        "bomb.zip/huge.txt": ("file_too_large", None),
+        "bomb.zip/long.txt": ("text_too_long", None),
+        "bomb.zip/broken.pdf": ("corrupt_file", None),
+    }
+    for error in report.errors:
+        assert error["filename"] in error["message"]
+    messages = {e["filename"]: e["message"] for e in report.errors}
+    assert "1,000 characters" in messages["bomb.zip/part-0.txt"]
+    assert "the limit per file" in messages["bomb.zip/huge.txt"]
 
 
 # --- Failures ----------------------------------------------------------------------------

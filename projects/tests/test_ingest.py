@@ -19,6 +19,7 @@ from fpdf import FPDF
 from PIL import Image
 
 from projects.ingest import IngestError, parse_upload, table_columns
+from projects.ingest import sniff as sniff_module
 from projects.ingest.archive import _Overflow, read_bounded
 from projects.ingest.pdf import PAGE_SEPARATOR
 
@@ -218,6 +219,27 @@ def test_text_too_long(settings):
     outcome = only(parse_upload("long.txt", b"x" * 1001))
     assert outcome.error.code == "text_too_long"
     assert outcome.content is not None  # a supported file: kept as a failed document
+
+
+def test_plain_text_too_large_for_the_char_limit_is_refused_without_decoding(settings, monkeypatch):
+    settings.INGEST_MAX_TEXT_CHARS = 1000
+    decoded = []
+    decode_text = sniff_module.decode_text
+
+    def recording(filename, data):
+        decoded.append(len(data))
+        return decode_text(filename, data)
+
+    monkeypatch.setattr(sniff_module, "decode_text", recording)
+    outcome = only(parse_upload("long.txt", b"x" * 100_000))
+    assert outcome.error.code == "text_too_long"
+    assert "long.txt is 97.7 KB of plain text" in outcome.error.message
+    assert max(decoded) < 100_000  # only its head was read, to see it is not HTML
+    # At the bound (4 bytes a character, plus a byte-order mark) it is read as usual,
+    # and HTML, whose text is shorter than its markup, is never refused by its size.
+    assert text_of("wide.txt", ("x" * 1000).encode("utf-32")) == "x" * 1000
+    page = b"<html><body><p>Short.</p><!-- " + b"x" * 5000 + b" --></body></html>"
+    assert text_of("page.txt", page) == "Short."
 
 
 # --- PDF ---------------------------------------------------------------------------------
@@ -618,6 +640,18 @@ def test_zip_bomb_declared_size(settings):
     outcome = only(parse_upload("bomb.zip", data))
     assert outcome.error.code == "archive_too_large"
     assert outcome.filename == "bomb.zip"
+
+
+def test_zip_members_that_fail_leave_nothing_to_keep(settings):
+    settings.INGEST_MAX_TEXT_CHARS = 1000
+    data = make_zip(
+        {"long.txt": b"word " * 500, "broken.pdf": b"%PDF-1.4 not really", "ok.txt": b"fine"}
+    )
+    outcomes = {o.filename: o for o in parse_upload("a.zip", data)}
+    assert outcomes["a.zip/long.txt"].error.code == "text_too_long"
+    assert outcomes["a.zip/broken.pdf"].error.code == "corrupt_file"
+    assert [name for name, o in outcomes.items() if o.error and o.content is not None] == []
+    assert outcomes["a.zip/ok.txt"].content == b"fine"
 
 
 def test_zip_member_over_file_limit(settings):
