@@ -16,7 +16,10 @@ download is checked too: its content type per format, and a JSON export as an ob
 (CSV and XLSX bodies are strings/binary, so there the schema adds nothing). Checks that
 presume behaviour the API does not promise are off, with the reason beside them.
 
-Marked ``schemathesis``: ``-m "not schemathesis"`` leaves it out (about a minute).
+The whole run is made twice, with DEBUG off and on (``make run`` sets it): every answer
+must be in the documented shape either way.
+
+Marked ``schemathesis``: ``-m "not schemathesis"`` leaves it out.
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ import schemathesis
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, transaction
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_config
 from rest_framework.authtoken.models import Token
 from rest_framework.throttling import ScopedRateThrottle
 from schemathesis.checks import load_all_checks
@@ -159,13 +163,17 @@ def api_world(db, user, llm_settings, llm_simulator, monkeypatch):
     scratch_variable = Variable.objects.create(
         project=project, key="scratch", type="text", instructions="To delete.", position=99
     )
-    # Jobs waiting, paused or with failures, in a project of their own: in the main one
-    # their pending items would leave a new job nothing to process.
-    other = make_project(user, documents=TEXTS[:2], variables=VARIABLES[:1], name="Jobs")
-    queued_job = jobs.job_create(project=other, user=user, kind="sample", sample_size=2)
-    paused_job = jobs.job_create(project=other, user=user, kind="sample", sample_size=2)
+    # Jobs waiting, paused or with failures, each in a project of its own: in the main
+    # one their pending items would leave a new job nothing to process, and a project
+    # runs one sample at a time.
+    def sample_job(name: str):
+        other = make_project(user, documents=TEXTS[:2], variables=VARIABLES[:1], name=name)
+        return jobs.job_create(project=other, user=user, kind="sample", sample_size=2)
+
+    queued_job = sample_job("Queued")
+    paused_job = sample_job("Paused")
     ProcessingJob.objects.filter(pk=paused_job.pk).update(status=ProcessingJob.Status.PAUSED)
-    failed_job = jobs.job_create(project=other, user=user, kind="sample", sample_size=2)
+    failed_job = sample_job("Failed")
     ProcessingJob.objects.filter(pk=failed_job.pk).update(
         status=ProcessingJob.Status.COMPLETED_WITH_ERRORS, processed=2, failed=2
     )
@@ -239,11 +247,15 @@ def _call_and_validate(case) -> None:
     case.call_and_validate()
 
 
-def test_api_conforms_to_its_schema(api_schema, tally):
+@pytest.mark.parametrize("debug", [False, True], ids=["no-debug", "debug"])
+def test_api_conforms_to_its_schema(api_schema, tally, settings, debug):
+    # With DEBUG on (as `make run` sets it) Django answers its own errors with HTML
+    # pages; the API must not.
+    settings.DEBUG = debug
     # Schemathesis' own pytest integration (``from_fixture``) reads a pytest node
     # attribute that pytest 9.2 no longer has; this loop does what it does: one
     # Hypothesis test per operation, built from the config, then run.
-    hypothesis_settings = settings(
+    hypothesis_settings = hypothesis_config(
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
     )
