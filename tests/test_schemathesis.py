@@ -163,6 +163,7 @@ def api_world(db, user, llm_settings, llm_simulator, monkeypatch):
     scratch_variable = Variable.objects.create(
         project=project, key="scratch", type="text", instructions="To delete.", position=99
     )
+
     # Jobs waiting, paused or with failures, each in a project of its own: in the main
     # one their pending items would leave a new job nothing to process, and a project
     # runs one sample at a time.

@@ -26,12 +26,12 @@ def test_a_double_click_on_run_starts_one_job(page, browser_errors, logged_in):
     project = make_project(logged_in)
     page.goto(f"/projects/{project.pk}/processing/")
     starts = []
-    page.on(
-        "request",
-        lambda request: starts.append(request.url)
-        if request.method == "POST" and request.url.endswith("/processing/start/")
-        else None,
-    )
+
+    def count_start(request) -> None:
+        if request.method == "POST" and request.url.endswith("/processing/start/"):
+            starts.append(request.url)
+
+    page.on("request", count_start)
     page.evaluate(RECORD_BUTTON_STATE)
 
     page.get_by_role("button", name="Run sample with version 1").dblclick()
@@ -40,5 +40,5 @@ def test_a_double_click_on_run_starts_one_job(page, browser_errors, logged_in):
     job = ProcessingJob.objects.get()
     assert page.url.endswith(f"/processing/jobs/{job.pk}/")
     assert len(starts) == 1
-    assert page.evaluate("sessionStorage.getItem('run-button')") == "[true,\"true\"]"
+    assert page.evaluate("sessionStorage.getItem('run-button')") == '[true,"true"]'
     assert browser_errors.messages == []
