@@ -168,11 +168,12 @@ class VariableReorderView(ProjectScopedMixin, generics.GenericAPIView):
         responses=VariableSerializer(many=True),
     )
     def post(self, request: Request, project_id: int) -> Response:
+        project = self.get_project()  # another user's project is a 404, whatever the body
         body = ReorderSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
             ordered = variable_service.variables_reorder(
-                project=self.get_project(), order=body.validated_data["order"]
+                project=project, order=body.validated_data["order"]
             )
         except variable_service.VariableValidationError as exc:
             raise serializers.ValidationError(exc.errors) from None
@@ -215,9 +216,9 @@ class VariableSuggestView(ProjectScopedMixin, APIView):
         responses=SuggestResponseSerializer,
     )
     def post(self, request: Request, project_id: int) -> Response:
+        project = self.get_project()  # another user's project is a 404, whatever the body
         body = SuggestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        project = self.get_project()
         ids = body.validated_data.get("document_ids")
         if ids:
             found = set(
@@ -283,9 +284,9 @@ class VersionListView(ProjectScopedMixin, generics.ListAPIView):
         responses={201: VersionSerializer, 200: VersionSerializer},
     )
     def post(self, request: Request, project_id: int) -> Response:
+        project = self.get_project()  # another user's project is a 404, whatever the body
         body = ConfirmSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        project = self.get_project()
         before = schema_state(project).current
         try:
             version = schema_confirm(

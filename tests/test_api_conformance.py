@@ -41,6 +41,15 @@ class ContractRow:
 _CELL = re.compile(r"`([^`]*)`")
 
 
+SECOND_ROUND = "## Second round of the contract"
+
+
+def first_round(text: str) -> str:
+    """API.md up to its second round: the endpoints built so far. Each later section is
+    checked here once the issue that builds it has landed."""
+    return text.split(SECOND_ROUND, 1)[0]
+
+
 def contract_rows(text: str) -> list[ContractRow]:
     """The rows of API.md's method-and-path tables."""
     rows = []
@@ -100,7 +109,7 @@ def openapi_path_for(document: dict, contract_path: str) -> str | None:
     return matches[0] if matches else None
 
 
-ROWS = contract_rows(API_MD.read_text())
+ROWS = contract_rows(first_round(API_MD.read_text()))
 CASES = [(row, method) for row in ROWS for method in row.methods]
 
 
@@ -204,7 +213,7 @@ def _properties(document: dict, component: str) -> set[str]:
 
 
 def test_contract_fields_are_in_the_document(document):
-    objects = contract_objects(API_MD.read_text())
+    objects = contract_objects(first_round(API_MD.read_text()))
     assert set(objects) == {"Project", "Document", "Variable", "Version", "Job", "Export"}
     for name, fields in objects.items():
         missing = set(fields) - _properties(document, name)
@@ -226,7 +235,7 @@ def _enum_values(document: dict, component: str, field: str) -> list[str]:
 
 def test_contract_enumerations_match(document):
     # In API.md's order: a variable's type, a job's status, an export's status.
-    listed = re.findall(r"`(\w+)` is one of\s+`([^`]*)`", API_MD.read_text())
+    listed = re.findall(r"`(\w+)` is one of\s+`([^`]*)`", first_round(API_MD.read_text()))
     owners = ["Variable", "Job", "Export"]
     assert [field for field, _ in listed] == ["type", "status", "status"]
     for owner, (field, values) in zip(owners, listed, strict=True):
