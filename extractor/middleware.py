@@ -1,5 +1,6 @@
-"""Login required everywhere (except where something else decides access), the
-Content-Security-Policy header, and the API's error format for what DRF never sees."""
+"""Health probes answered first, login required everywhere (except where something
+else decides access), the Content-Security-Policy header, and the API's error format
+for what DRF never sees."""
 
 from __future__ import annotations
 
@@ -9,10 +10,32 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooMany
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 
+from extractor import health
 from extractor.api import error_response
 from extractor.parsers import too_deep_error
 
 API_PREFIX = "/api/"
+
+
+class HealthProbeMiddleware:
+    """``/healthz`` and ``/readyz``, answered before any other middleware runs.
+
+    A container's probe asks with the container's own address as Host (127.0.0.1),
+    which ALLOWED_HOSTS has no reason to list, and over plain HTTP behind a TLS proxy:
+    Django's host check (400) and HTTPS redirect (301) would fail a healthy instance.
+    The answers say only whether the process, the database and the broker are up.
+    """
+
+    PROBES = {"/healthz": health.healthz, "/readyz": health.readyz}
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        probe = self.PROBES.get(request.path_info)
+        if probe is not None:
+            return probe(request)
+        return self.get_response(request)
 
 
 class LoginRequiredMiddleware(_DjangoLoginRequired):

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "extractor.middleware.HealthProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "extractor.middleware.ContentSecurityPolicyMiddleware",
     # Outside CommonMiddleware, so it also sees what that answers for the API.
@@ -412,9 +413,8 @@ CONTENT_SECURITY_POLICY = (
     "connect-src 'self'; font-src 'self'; object-src 'none'; frame-ancestors 'none'; "
     "base-uri 'self'; form-action 'self'"
 )
-# Container health probes call the app over plain HTTP from inside: an HTTPS redirect
-# would fail them. They carry nothing secret.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+# Health probes are answered before the HTTPS redirect and the host check: see
+# extractor.middleware.HealthProbeMiddleware.
 if env_bool("BEHIND_TLS", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

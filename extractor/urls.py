@@ -1,4 +1,5 @@
-"""Root URLs: the wizard, the REST API under /api/v1/, admin, health probes."""
+"""Root URLs: the wizard, the REST API under /api/v1/, admin. (The health probes are
+answered by extractor.middleware.HealthProbeMiddleware, before any URL is resolved.)"""
 
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
@@ -8,7 +9,6 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from extractor import (
     accounts,
-    health,
     openapi,  # noqa: F401  (registers the session auth scheme)
 )
 from extractor.auth_api import TokenView
@@ -24,8 +24,6 @@ api_v1 = [
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="projects:list", permanent=False)),
-    path("healthz", health.healthz, name="healthz"),
-    path("readyz", health.readyz, name="readyz"),
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", accounts.LogoutView.as_view(), name="logout"),
     path("accounts/signup/", accounts.signup, name="signup"),

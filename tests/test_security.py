@@ -314,15 +314,22 @@ def test_api_answers_carry_the_policy_too(api):
 def test_hsts_is_sent_over_https_when_configured(client, settings):
     settings.SECURE_HSTS_SECONDS = 31_536_000
     settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    response = client.get("/healthz", secure=True)
+    response = client.get("/accounts/login/", secure=True)
     assert response["Strict-Transport-Security"].startswith("max-age=31536000")
-    assert "Strict-Transport-Security" not in client.get("/healthz")
+    assert "Strict-Transport-Security" not in client.get("/accounts/login/")
 
 
-def test_https_redirect_spares_the_health_probes(client, settings):
+def test_https_redirect_and_host_check_spare_the_health_probes(db, client, settings):
     settings.SECURE_SSL_REDIRECT = True
-    assert client.get("/healthz").status_code == 200
-    response = client.get("/accounts/login/")
+    settings.ALLOWED_HOSTS = ["extractor.example.org"]
+    for probe in ("/healthz", "/readyz"):
+        # As a container probe asks: plain HTTP, the container's own address as Host.
+        response = client.get(probe, HTTP_HOST="127.0.0.1:8000")
+        assert response.status_code == 200, probe
+        assert response.json()["status"] == "ok"
+    # Any other page is held to both.
+    assert client.get("/accounts/login/", HTTP_HOST="127.0.0.1:8000").status_code == 400
+    response = client.get("/accounts/login/", HTTP_HOST="extractor.example.org")
     assert response.status_code == 301
     assert response["Location"].startswith("https://")
 
