@@ -7,7 +7,8 @@ calls through the gateway, validate, and write the extractions together with the
 item's status in one transaction that only succeeds if this runner still holds the
 lease. A dead runner's items come back when their lease expires (the sweeper), and
 calls already answered come back from the gateway's cache, so a crash repeats at most
-the calls in flight.
+the calls in flight. A job with a budget admits every call before it is sent
+(``budget.py``), so its spend never passes the budget however many runners it has.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from extractor.llm.errors import (
+    BudgetExceededError,
     LLMConfigurationError,
     LLMError,
     ModelNotFoundError,
@@ -38,6 +40,7 @@ from extractor.llm.gateway import CallContext, complete_json
 from extractor.llm.models import LLMCall
 from extractor.text import without_nul
 from processing.answers import ValidatedValue, validate_answer
+from processing.budget import JobBudget, job_pause_if_spent
 from processing.evidence import EvidenceIndex
 from processing.jobs import enqueue_runners, job_fail, job_finish_if_done, job_log
 from processing.merge import merge_chunk_answers
@@ -112,12 +115,13 @@ def _call_variables(
     max_output_tokens: int,
     should_stop,
     index: EvidenceIndex,
+    budget: JobBudget | None,
 ) -> dict[str, ValidatedValue]:
     """One structured-output call for ``variables`` over ``text``; an answer cut off by
     the output limit is not paid for again as is: the variables are split in two and
     each half asked separately."""
     if should_stop():
-        raise Abandoned
+        raise Abandoned("The job stopped while this document was in progress.")
     if messages is None or json_schema is None:
         bundle = build_prompt(instructions=version.instructions, variables=variables)
         messages = build_messages(bundle, document_name=document.name, text=text)
@@ -134,6 +138,7 @@ def _call_variables(
                 project_id=job.project_id,
                 job_id=job.pk,
                 document_id=document.pk,
+                admission=budget,
             ),
         )
     except TruncatedError:
@@ -154,6 +159,7 @@ def _call_variables(
                     max_output_tokens=max(max_output_tokens, output_token_budget(len(part))),
                     should_stop=should_stop,
                     index=index,
+                    budget=budget,
                 )
             )
         return values
@@ -161,10 +167,16 @@ def _call_variables(
 
 
 def document_extract(
-    *, job: ProcessingJob, version: SchemaVersion, document: Document, should_stop
+    *,
+    job: ProcessingJob,
+    version: SchemaVersion,
+    document: Document,
+    should_stop,
+    budget: JobBudget | None = None,
 ) -> dict[str, ValidatedValue]:
     """Every variable of ``version`` for ``document``: one call per variable group and
-    text chunk (usually exactly one), chunk answers merged per variable type."""
+    text chunk (usually exactly one), chunk answers merged per variable type. ``budget``
+    admits every call of a job that has one."""
     by_key = {variable["key"]: variable for variable in version.variables}
     index = EvidenceIndex(document.text)  # folded once, used by every call's answer
     per_group: dict[int, list[dict[str, ValidatedValue]]] = {}
@@ -189,6 +201,7 @@ def document_extract(
             max_output_tokens=call["max_output_tokens"],
             should_stop=should_stop,
             index=index,
+            budget=budget,
         )
         per_group.setdefault(call["group"], []).append(values)
     merged: dict[str, ValidatedValue] = {}
@@ -210,21 +223,23 @@ class Spend:
     cached_tokens: int = 0
     output_tokens: int = 0
     cost_usd: Decimal = Decimal("0")
+    simulated: bool = False
 
 
 def _spend_since(*, job_id: int, document_id: int, since) -> Spend:
     """What the provider billed for this document since the item was claimed, read from
-    the gateway's ledger: failed and truncated calls cost money too."""
-    totals = (
-        LLMCall.objects.filter(job_id=job_id, document_id=document_id, created_at__gte=since)
-        .exclude(outcome=LLMCall.Outcome.CACHED)
-        .aggregate(
-            calls=Count("id"),
-            prompt=Sum("prompt_tokens"),
-            cached=Sum("cached_tokens"),
-            completion=Sum("completion_tokens"),
-            cost=Sum("cost_usd"),
-        )
+    the gateway's ledger: failed and truncated calls cost money too. Answers served from
+    the cache cost nothing (their rows hold zeros) but still say whether the answer was
+    simulated."""
+    totals = LLMCall.objects.filter(
+        job_id=job_id, document_id=document_id, created_at__gte=since
+    ).aggregate(
+        calls=Count("id", filter=~Q(outcome=LLMCall.Outcome.CACHED)),
+        prompt=Sum("prompt_tokens"),
+        cached=Sum("cached_tokens"),
+        completion=Sum("completion_tokens"),
+        cost=Sum("cost_usd"),
+        simulated=Count("id", filter=Q(simulated=True)),
     )
     return Spend(
         llm_calls=totals["calls"] or 0,
@@ -232,6 +247,7 @@ def _spend_since(*, job_id: int, document_id: int, since) -> Spend:
         cached_tokens=totals["cached"] or 0,
         output_tokens=totals["completion"] or 0,
         cost_usd=totals["cost"] or Decimal("0"),
+        simulated=bool(totals["simulated"]),
     )
 
 
@@ -289,20 +305,38 @@ EXTRACTION_MODEL_FIELDS = [
 ]
 
 
-def _counter_updates(spend: Spend, **extra) -> dict:
-    return {
+def _counter_updates(spend: Spend, budget: JobBudget | None, **extra) -> dict:
+    """The job row's share of an item's outcome. With a budget, the calls' costs were
+    added as they settled (``budget.charged``) and what the item still holds goes back;
+    the ledger's figure stays the truth, so only the difference is added."""
+    updates = {
         "llm_calls": F("llm_calls") + spend.llm_calls,
         "input_tokens": F("input_tokens") + spend.input_tokens,
         "cached_tokens": F("cached_tokens") + spend.cached_tokens,
         "output_tokens": F("output_tokens") + spend.output_tokens,
-        "cost_usd": F("cost_usd") + spend.cost_usd,
+        "cost_usd": F("cost_usd") + (spend.cost_usd - (budget.charged if budget else 0)),
         "heartbeat_at": timezone.now(),
         **extra,
     }
+    if budget is not None and budget.reserved:
+        updates["reserved_usd"] = F("reserved_usd") - budget.reserved
+    if spend.simulated:
+        updates["simulated"] = True
+    return updates
+
+
+# An item's outcome clears what its claim held against the job's budget (budget.py).
+_BUDGET_CLEARED = {"reserved_usd": 0, "charged_usd": 0}
 
 
 def item_complete(
-    *, job: ProcessingJob, version: SchemaVersion, item: JobDocument, worker: str, values: dict
+    *,
+    job: ProcessingJob,
+    version: SchemaVersion,
+    item: JobDocument,
+    worker: str,
+    values: dict,
+    budget: JobBudget | None = None,
 ) -> bool:
     """Write the document's values and mark the item done, atomically."""
     spend = _spend_since(job_id=job.pk, document_id=item.document_id, since=item.started_at)
@@ -317,6 +351,7 @@ def item_complete(
             input_tokens=spend.input_tokens,
             output_tokens=spend.output_tokens,
             cost_usd=spend.cost_usd,
+            **_BUDGET_CLEARED,
         )
         if not won:
             return False
@@ -333,20 +368,33 @@ def item_complete(
             update_fields=EXTRACTION_MODEL_FIELDS,
         )
         ProcessingJob.objects.filter(pk=job.pk).update(
-            **_counter_updates(spend, processed=F("processed") + 1, succeeded=F("succeeded") + 1)
+            **_counter_updates(
+                spend, budget, processed=F("processed") + 1, succeeded=F("succeeded") + 1
+            )
         )
     return True
 
 
-def item_give_back(*, job: ProcessingJob, item: JobDocument, worker: str, reason: str) -> bool:
+def item_give_back(
+    *,
+    job: ProcessingJob,
+    item: JobDocument,
+    worker: str,
+    reason: str,
+    budget: JobBudget | None = None,
+) -> bool:
     """A transient failure with attempts left: the item goes back to the queue."""
     spend = _spend_since(job_id=job.pk, document_id=item.document_id, since=item.started_at)
     with transaction.atomic():
         won = _held(item, worker).update(
-            status=ItemStatus.PENDING, lease_expires_at=None, worker="", error=reason
+            status=ItemStatus.PENDING,
+            lease_expires_at=None,
+            worker="",
+            error=reason,
+            **_BUDGET_CLEARED,
         )
         if won:
-            ProcessingJob.objects.filter(pk=job.pk).update(**_counter_updates(spend))
+            ProcessingJob.objects.filter(pk=job.pk).update(**_counter_updates(spend, budget))
     if won:
         job_log(
             job,
@@ -359,7 +407,14 @@ def item_give_back(*, job: ProcessingJob, item: JobDocument, worker: str, reason
     return bool(won)
 
 
-def item_fail(*, job: ProcessingJob, item: JobDocument, worker: str, reason: str) -> bool:
+def item_fail(
+    *,
+    job: ProcessingJob,
+    item: JobDocument,
+    worker: str,
+    reason: str,
+    budget: JobBudget | None = None,
+) -> bool:
     spend = _spend_since(job_id=job.pk, document_id=item.document_id, since=item.started_at)
     with transaction.atomic():
         won = _held(item, worker).update(
@@ -371,10 +426,13 @@ def item_fail(*, job: ProcessingJob, item: JobDocument, worker: str, reason: str
             input_tokens=spend.input_tokens,
             output_tokens=spend.output_tokens,
             cost_usd=spend.cost_usd,
+            **_BUDGET_CLEARED,
         )
         if won:
             ProcessingJob.objects.filter(pk=job.pk).update(
-                **_counter_updates(spend, processed=F("processed") + 1, failed=F("failed") + 1)
+                **_counter_updates(
+                    spend, budget, processed=F("processed") + 1, failed=F("failed") + 1
+                )
             )
     if won:
         job_log(
@@ -388,28 +446,24 @@ def item_fail(*, job: ProcessingJob, item: JobDocument, worker: str, reason: str
     return bool(won)
 
 
-def item_release(*, item: JobDocument, worker: str, status: str) -> None:
-    """Cancelled or paused mid-document: nothing is written; a paused job's item goes
-    back to pending, a cancelled job's item is cancelled."""
-    _held(item, worker).update(status=status, lease_expires_at=None, worker="")
-
-
-def _check_budget(job_id: int) -> None:
-    paused = ProcessingJob.objects.filter(
-        pk=job_id,
-        status=Status.RUNNING,
-        budget_usd__isnull=False,
-        cost_usd__gte=F("budget_usd"),
-    ).update(status=Status.PAUSED)
-    if paused:
-        job = ProcessingJob.objects.get(pk=job_id)
-        job_log(
-            job,
-            "job_paused",
-            f"Budget of ${job.budget_usd:.2f} reached "
-            f"(spent ${job.cost_usd:.4f}); resume with a higher budget to go on.",
-            level=ProcessingLog.Level.WARNING,
+def item_release(
+    *,
+    job: ProcessingJob,
+    item: JobDocument,
+    worker: str,
+    status: str,
+    budget: JobBudget | None = None,
+) -> None:
+    """Cancelled or paused mid-document: no values are written; a paused job's item goes
+    back to pending, a cancelled job's item is cancelled. Calls already answered for it
+    were billed, so they count in the job's spend (and come back from the cache)."""
+    spend = _spend_since(job_id=job.pk, document_id=item.document_id, since=item.started_at)
+    with transaction.atomic():
+        won = _held(item, worker).update(
+            status=status, lease_expires_at=None, worker="", **_BUDGET_CLEARED
         )
+        if won:
+            ProcessingJob.objects.filter(pk=job.pk).update(**_counter_updates(spend, budget))
 
 
 # --- The runner -----------------------------------------------------------------------
@@ -429,41 +483,52 @@ def item_process(*, job: ProcessingJob, version: SchemaVersion, item: JobDocumen
             last_check[:] = [time.monotonic(), _job_status(job.pk)]
         return last_check[1] != Status.RUNNING
 
+    # Only a job with a budget pays for admissions (two short transactions a call).
+    budget = (
+        JobBudget(job_id=job.pk, held=lambda: _held(item, worker))
+        if job.budget_usd is not None
+        else None
+    )
+    outcome = {"job": job, "item": item, "worker": worker, "budget": budget}
     try:
         values = document_extract(
-            job=job, version=version, document=item.document, should_stop=should_stop
+            job=job,
+            version=version,
+            document=item.document,
+            should_stop=should_stop,
+            budget=budget,
         )
-    except Abandoned:
+    except (Abandoned, BudgetExceededError) as exc:
         status = _job_status(job.pk)
-        item_release(
-            item=item,
-            worker=worker,
-            status=ItemStatus.PENDING if status == Status.PAUSED else ItemStatus.CANCELLED,
-        )
+        if status == Status.RUNNING:
+            # Refused while the job runs: calls in flight kept the room it needed for a
+            # whole task's length, or the item was taken back. Try again later.
+            item_give_back(**outcome, reason=str(exc))
+        else:
+            item_release(
+                **outcome,
+                status=ItemStatus.PENDING if status == Status.PAUSED else ItemStatus.CANCELLED,
+            )
         return
     except (LLMConfigurationError, ModelNotFoundError) as exc:
         # No document can succeed: stop the job instead of failing items one by one.
-        item_fail(job=job, item=item, worker=worker, reason=str(exc))
+        item_fail(**outcome, reason=str(exc))
         job_fail(job_id=job.pk, message=str(exc))
         return
     except LLMError as exc:
         attempts_left = item.attempts < settings.PROCESSING_MAX_ATTEMPTS
         if not exc.permanent and attempts_left:
-            item_give_back(job=job, item=item, worker=worker, reason=str(exc))
+            item_give_back(**outcome, reason=str(exc))
         else:
-            item_fail(job=job, item=item, worker=worker, reason=str(exc))
+            item_fail(**outcome, reason=str(exc))
         return
     except Exception as exc:  # a bug must cost one document, never the job or the worker
         logger.exception("processing job %s document %s", job.pk, item.document_id)
-        item_fail(
-            job=job,
-            item=item,
-            worker=worker,
-            reason=f"Internal error while processing: {type(exc).__name__}: {exc}",
-        )
+        item_fail(**outcome, reason=f"Internal error while processing: {type(exc).__name__}: {exc}")
         return
-    item_complete(job=job, version=version, item=item, worker=worker, values=values)
-    _check_budget(job.pk)
+    item_complete(**outcome, version=version, values=values)
+    if budget is not None:
+        job_pause_if_spent(job_id=job.pk)
 
 
 class Runner:

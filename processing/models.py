@@ -74,6 +74,12 @@ class ProcessingJob(models.Model):
     cost_usd = models.DecimalField(max_digits=14, decimal_places=6, default=Decimal("0"))
     estimated_cost_usd = models.DecimalField(max_digits=14, decimal_places=6, null=True, blank=True)
     budget_usd = models.DecimalField(max_digits=14, decimal_places=6, null=True, blank=True)
+    reserved_usd = models.DecimalField(
+        max_digits=14,
+        decimal_places=6,
+        default=Decimal("0"),
+        help_text="Worst-case cost of the calls in flight, held against the budget.",
+    )
     simulated = models.BooleanField(default=False)
     error = models.TextField(blank=True)
     created_by = models.ForeignKey(
@@ -130,6 +136,10 @@ class JobDocument(models.Model):
     input_tokens = models.PositiveBigIntegerField(default=0)
     output_tokens = models.PositiveBigIntegerField(default=0)
     cost_usd = models.DecimalField(max_digits=14, decimal_places=6, default=Decimal("0"))
+    # Budgeted jobs only (processing/budget.py): what this claim holds in the job's
+    # reserved_usd, and what its settled calls already added to the job's cost_usd.
+    reserved_usd = models.DecimalField(max_digits=14, decimal_places=6, default=Decimal("0"))
+    charged_usd = models.DecimalField(max_digits=14, decimal_places=6, default=Decimal("0"))
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

@@ -15,6 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from extractor.llm.records import abandon_stale_calls
+from processing.budget import item_reservation_release
 from processing.jobs import enqueue_runners, job_finish_if_done, job_log
 from processing.models import JobDocument, ProcessingJob, ProcessingLog
 
@@ -33,9 +34,13 @@ def _requeue(items, reason: str, dead_runners: dict[int, set[str]]) -> int:
         if item.job.status == Status.CANCELLING:
             target = ItemStatus.CANCELLED
         error = f"Gave up after {item.attempts} attempts: {reason}" if exhausted else item.error
-        updated = JobDocument.objects.filter(
-            pk=item.pk, status=ItemStatus.RUNNING, worker=item.worker, attempts=item.attempts
-        ).update(status=target, lease_expires_at=None, worker="", error=error)
+        with transaction.atomic():
+            updated = JobDocument.objects.filter(
+                pk=item.pk, status=ItemStatus.RUNNING, worker=item.worker, attempts=item.attempts
+            ).update(status=target, lease_expires_at=None, worker="", error=error)
+            if updated:
+                # What the dead runner held against the budget must not block the job.
+                item_reservation_release(item_id=item.pk, job_id=item.job_id)
         if not updated:
             continue
         count += 1

@@ -16,10 +16,12 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 
+from extractor.llm.admission import BudgetGuard
 from extractor.llm.client import ProviderConfig, ProviderResponse, TransientFailure, send_chat
 from extractor.llm.errors import (
     InvalidResponseError,
@@ -31,6 +33,7 @@ from extractor.llm.errors import (
     RefusalError,
     TruncatedError,
 )
+from extractor.llm.pricing import cost_usd
 from extractor.llm.ratelimit import acquire, limiter_from_settings, observe_headers
 from extractor.llm.retry import Deadline, backoff_delay
 from extractor.llm.structured import AnswerProblem, correction_message, parse_answer
@@ -76,6 +79,15 @@ class AttemptLog:
             self.rate_limited += 1
         self.simulated = self.simulated or failure.simulated
 
+    def cost(self, model: str) -> Decimal:
+        """What the attempts so far were billed: the ledger row's figure."""
+        return cost_usd(
+            model,
+            prompt_tokens=self.prompt_tokens,
+            cached_tokens=self.cached_tokens,
+            completion_tokens=self.completion_tokens,
+        )
+
     def fields(self) -> dict[str, Any]:
         return {
             "attempts": self.attempts,
@@ -98,11 +110,14 @@ def run_attempts(
     json_schema: dict[str, Any],
     max_output_tokens: int,
     prompt_tokens: int,
+    guard: BudgetGuard,
 ) -> tuple[dict[str, Any], str]:
     """Send the request until it yields valid data or a final ``LLMError``.
 
     ``prompt_tokens`` is the caller's count of ``messages`` (tokenising a long document
-    again for every attempt would cost more CPU than the rest of the call).
+    again for every attempt would cost more CPU than the rest of the call). ``guard``
+    admits every attempt but the first (the caller admitted that one) and settles each
+    once its usage is known.
 
     Returns the parsed answer and its finish reason; ``log`` is filled in as it goes,
     so the caller can record the tokens spent even when this raises.
@@ -118,22 +133,31 @@ def run_attempts(
             prompt_tokens = count_messages(conversation, model)
             counted = conversation
         tokens = prompt_tokens + max_output_tokens
-        ticket = acquire(limiter, tokens=tokens, deadline=deadline)
-        log.attempts += 1
+        if log.attempts:
+            guard.admit(conversation, prompt_tokens=prompt_tokens)
         try:
-            outcome = _send_once(
-                config,
-                model=model,
-                messages=conversation,
-                response_format=response_format,
-                max_output_tokens=max_output_tokens,
-                timeout=max(min(settings.LLM_REQUEST_TIMEOUT, deadline.remaining()), 0.1),
-            )
+            ticket = acquire(limiter, tokens=tokens, deadline=deadline)
+            log.attempts += 1
+            try:
+                outcome = _send_once(
+                    config,
+                    model=model,
+                    messages=conversation,
+                    response_format=response_format,
+                    max_output_tokens=max_output_tokens,
+                    timeout=max(min(settings.LLM_REQUEST_TIMEOUT, deadline.remaining()), 0.1),
+                )
+            finally:
+                # The concurrency slot covers the time on the wire only, never a backoff.
+                limiter.release(ticket=ticket)
+            if isinstance(outcome, TransientFailure):
+                log.add_failure(outcome)
+            else:
+                log.add_response(outcome)
         finally:
-            # The concurrency slot covers the time on the wire only, never a backoff.
-            limiter.release(ticket=ticket)
+            # Released the moment the usage is known, never held through a backoff.
+            guard.settle(log.cost(model))
         if isinstance(outcome, TransientFailure):
-            log.add_failure(outcome)
             if outcome.status == 429:
                 limiter.settle(ticket=ticket, tokens=0)  # refused, so not counted
             if outcome.retry_after:
@@ -143,7 +167,6 @@ def run_attempts(
             _wait_before_retry(log, deadline, config=config)
             continue
         response = outcome
-        log.add_response(response)
         limiter.settle(ticket=ticket, tokens=response.prompt_tokens + response.completion_tokens)
         observe_headers(limiter, response.headers, next_tokens=tokens)
         _check_finish(response, model=model, max_output_tokens=max_output_tokens)

@@ -103,3 +103,13 @@ class LLMTimeoutError(LLMError):
 
     code = "timeout"
     permanent = False
+
+
+class BudgetExceededError(LLMError):
+    """The caller's budget admission refused the next attempt, so it was not sent.
+
+    Not permanent: the same request can go once the budget is raised (a resumed job).
+    """
+
+    code = "budget_exceeded"
+    permanent = False

@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 
 from extractor.llm import records
+from extractor.llm.admission import Admission, BudgetGuard
 from extractor.llm.attempts import AttemptLog, run_attempts
 from extractor.llm.client import provider_config
 from extractor.llm.errors import LLMConfigurationError, LLMError
 from extractor.llm.models import LLMCall
-from extractor.llm.pricing import cost_usd
 from extractor.llm.structured import prepare_request, structured_mode
 from extractor.llm.tokens import count_messages
 
@@ -30,12 +30,18 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class CallContext:
-    """Who the call is for; stored on the ledger row so costs can be summed per job."""
+    """Who the call is for; stored on the ledger row so costs can be summed per job.
+
+    ``admission``: the budget every attempt must be admitted by before it is sent
+    (``extractor.llm.admission``); None for calls without a budget, which then cost
+    no query at all.
+    """
 
     purpose: str = ""
     project_id: int | None = None
     job_id: int | None = None
     document_id: int | None = None
+    admission: Admission | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -67,9 +73,11 @@ def complete_json(
     """Ask ``model`` for a JSON object valid for ``json_schema``.
 
     Raises a subclass of ``LLMError``; every outcome, failures included, is an
-    ``LLMCall`` row (``error.call_id`` points at it). Call it outside
-    ``transaction.atomic``: its rows are written one autocommitted statement at a time
-    precisely so that no transaction stays open while the provider thinks.
+    ``LLMCall`` row (``error.call_id`` points at it), except a first attempt that the
+    context's admission refuses (``BudgetExceededError``): nothing was sent, so there is
+    no call to record. Call it outside ``transaction.atomic``: its rows are written one
+    autocommitted statement at a time precisely so that no transaction stays open while
+    the provider thinks.
     """
     started = time.monotonic()
     model = model or settings.EXTRACTOR_MODEL
@@ -93,33 +101,48 @@ def complete_json(
             return _from_cache(hit, context=context, started=started)
 
     estimate = count_messages(sent, model)
-    call = records.record_start(
-        request_hash=key,
+    guard = BudgetGuard(
+        context.admission,
         model=model,
-        base_url=base_url[:200],
+        response_format=response_format,
         max_output_tokens=max_output,
-        estimated_prompt_tokens=estimate,
-        simulated=settings.LLM_SIMULATED,
-        **_context_fields(context),
     )
     log = AttemptLog(simulated=settings.LLM_SIMULATED)
+    # The first attempt is admitted before its ledger row is written, so a refusal
+    # leaves no trace of a call that never was; run_attempts admits the others.
+    guard.admit(sent, prompt_tokens=estimate)
     try:
-        if config_error is not None:
-            raise config_error
-        data, finish_reason = run_attempts(
-            log,
-            config=config,
+        call = records.record_start(
+            request_hash=key,
             model=model,
-            messages=sent,
-            response_format=response_format,
-            json_schema=json_schema,
+            base_url=base_url[:200],
             max_output_tokens=max_output,
-            prompt_tokens=estimate,
+            estimated_prompt_tokens=estimate,
+            simulated=settings.LLM_SIMULATED,
+            **_context_fields(context),
         )
-    except Exception as exc:
-        _record_failure(call, exc, log=log, model=model, started=started)
-        raise
-    cost = _cost(model, log)
+        try:
+            if config_error is not None:
+                raise config_error
+            data, finish_reason = run_attempts(
+                log,
+                config=config,
+                model=model,
+                messages=sent,
+                response_format=response_format,
+                json_schema=json_schema,
+                max_output_tokens=max_output,
+                prompt_tokens=estimate,
+                guard=guard,
+            )
+        except Exception as exc:
+            _record_failure(call, exc, log=log, model=model, started=started)
+            raise
+    finally:
+        # Attempts settle as they end; this only closes a reservation that no attempt
+        # used (the ledger row could not be written, the configuration is missing).
+        guard.settle(log.cost(model))
+    cost = log.cost(model)
     latency_ms = _ms_since(started)
     records.record_success(
         call,
@@ -180,7 +203,7 @@ def _record_failure(
         error=error,
         text=log.last_text,
         finish_reason=log.finish_reason,
-        cost_usd=_cost(model, log),
+        cost_usd=log.cost(model),
         latency_ms=_ms_since(started),
         **log.fields(),
     )
@@ -194,18 +217,12 @@ def _record_failure(
 
 
 def _context_fields(context: CallContext) -> dict[str, Any]:
-    fields = asdict(context)
-    fields["purpose"] = (context.purpose or "")[:32]  # the column's width
-    return fields
-
-
-def _cost(model: str, log: AttemptLog) -> Decimal:
-    return cost_usd(
-        model,
-        prompt_tokens=log.prompt_tokens,
-        cached_tokens=log.cached_tokens,
-        completion_tokens=log.completion_tokens,
-    )
+    return {
+        "purpose": (context.purpose or "")[:32],  # the column's width
+        "project_id": context.project_id,
+        "job_id": context.job_id,
+        "document_id": context.document_id,
+    }
 
 
 def _ms_since(started: float) -> int:

@@ -7,7 +7,7 @@ missing from the table (a local Ollama model) use ``settings.LLM_DEFAULT_PRICING
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 
@@ -41,6 +41,24 @@ def cost_usd(
         + Decimal(completion_tokens) * Decimal(str(prices["output"]))
     ) / _PER_MILLION
     return total.quantize(_COST_QUANTUM, rounding=ROUND_HALF_UP)
+
+
+def worst_cost_usd(model: str, *, prompt_tokens: int, completion_tokens: int) -> Decimal:
+    """The most a request of at most these token counts can be billed: every prompt token
+    at the full input price (no cache discount), rounded up, plus one quantum to spare.
+
+    The spare quantum covers rounding: what one attempt adds to a call's cost is the
+    difference of two figures rounded by ``cost_usd``, which can exceed the exact
+    amount by up to one quantum.
+    """
+    prices = pricing_for(model)
+    total = (
+        Decimal(prompt_tokens) * Decimal(str(prices["input"]))
+        + Decimal(completion_tokens) * Decimal(str(prices["output"]))
+    ) / _PER_MILLION
+    if not total:
+        return Decimal(0)  # a free model: nothing is rounded, nothing can be billed
+    return total.quantize(_COST_QUANTUM, rounding=ROUND_CEILING) + _COST_QUANTUM
 
 
 def context_window(model: str) -> int:

@@ -88,6 +88,19 @@ def _load_encoding(model: str):
     return _offline_encoding()
 
 
+def exact_encoding(model: str) -> bool:
+    """Whether counts for ``model`` come from the model's own tokenizer, rather than from
+    a fallback (another encoding, or the character estimate)."""
+    import tiktoken
+
+    try:
+        name = tiktoken.encoding_name_for_model(model)
+    except KeyError:
+        return False
+    # The bundled copy of cl100k_base is the same encoding under another name.
+    return encoding_for(model).name.removesuffix("_offline") == name
+
+
 def count_text(text: str, model: str) -> int:
     """Tokens in a piece of text (special-token strings in documents count as text)."""
     if not text:

@@ -210,3 +210,19 @@ def test_sample_estimate_follows_the_size_typed(client_logged_in, treaty_project
 def test_sample_estimate_without_a_confirmed_schema_is_empty(client_logged_in, project):
     url = f"/projects/{project.pk}/processing/sample-estimate/"
     assert client_logged_in.get(url, {"sample_size": "2"}).status_code == 204
+
+
+def test_a_job_answered_by_the_simulated_model_says_so(
+    engine_settings, llm_simulator, api, treaty_project
+):
+    job_id = _start(api, treaty_project, kind="full").json()["id"]
+    assert api.get(f"/api/v1/jobs/{job_id}/").json()["simulated"] is False  # nothing answered
+    job_run(job_id=job_id, hostname="test")
+    body = api.get(f"/api/v1/jobs/{job_id}/").json()
+    assert body["status"] == "completed"
+    assert body["simulated"] is True
+    # The same answers again, from the gateway's cache: still the simulator's values.
+    again = _start(api, treaty_project, sample_size=2).json()["id"]
+    job_run(job_id=again, hostname="test")
+    body = api.get(f"/api/v1/jobs/{again}/").json()
+    assert (body["status"], body["llm_calls"], body["simulated"]) == ("completed", 0, True)

@@ -142,10 +142,10 @@ def test_budget_pauses_the_job_and_resume_finishes_it(
 ):
     job = _run(treaty_project, user, kind="full", budget_usd=Decimal("0.000001"))
     assert job.status == Status.PAUSED
-    assert job.processed == 1
+    assert job.processed == 0 and job.cost_usd == 0  # no call fits such a budget: none sent
     assert ProcessingLog.objects.filter(job=job, event="job_paused").exists()
     with pytest.raises(jobs.JobInputError):
-        jobs.job_resume(job=job, budget_usd=Decimal("0.0000001"))
+        jobs.job_resume(job=job, budget_usd=Decimal("0"))
     jobs.job_resume(job=job, budget_usd=None, user=user)
     job_run(job_id=job.pk, hostname="test")
     job.refresh_from_db()

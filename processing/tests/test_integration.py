@@ -12,7 +12,9 @@ import uuid
 from pathlib import Path
 
 import pytest
+from django.db.models import Sum
 
+from extractor.llm.models import LLMCall
 from extractor.simulator import Simulator
 from processing.models import Extraction, JobDocument, ProcessingJob
 from processing.tests.conftest import make_project
@@ -124,3 +126,28 @@ def test_a_killed_worker_loses_nothing_and_repeats_only_what_was_in_flight(
     calls = len(simulator.requests())
     # Finished work was kept: only the documents in flight at the kill were asked again.
     assert calls <= documents + in_flight, (calls, in_flight, requests_at_kill)
+
+
+def test_a_killed_worker_leaves_no_reservation_behind(api, user, simulator, workers, tmp_path):
+    """A budgeted job's worker is SIGKILLed with calls in flight (their worst cases
+    reserved on the job row); its restart puts the items back with their reservations,
+    and the job ends with nothing reserved and its cost equal to its ledger."""
+    texts = [
+        f"Note {n}: in {1970 + n} {n % 5 + 2} states signed; state {n} agreed." for n in range(24)
+    ]
+    project = make_project(user, documents=texts)
+    name = f"itest-{uuid.uuid4().hex[:6]}@%h"
+    worker = workers(simulator, name)
+    job_id = _start_job(api, project, kind="full", budget_usd=1)
+    log = tmp_path / "worker.log"
+    _wait(job_id, lambda j: j.processed >= 4 and j.reserved_usd > 0, log=log)
+    worker.kill()
+    assert ProcessingJob.objects.get(pk=job_id).reserved_usd > 0  # left by the dead runners
+
+    workers(simulator, name)
+    job = _wait(job_id, lambda j: j.status in FINISHED, timeout=120, log=log)
+    assert job.status == "completed", job.error
+    assert job.reserved_usd == 0
+    assert not JobDocument.objects.filter(job_id=job_id).exclude(reserved_usd=0).exists()
+    ledger = LLMCall.objects.filter(job_id=job_id).aggregate(cost=Sum("cost_usd"))["cost"]
+    assert job.cost_usd == ledger
