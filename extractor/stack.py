@@ -148,28 +148,12 @@ def _commands(env: dict[str, str]) -> list[tuple[str, list[str]]]:
             ],
         )
     )
-    commands.append(
-        (
-            "web",
-            [
-                python,
-                "-m",
-                "gunicorn",
-                "extractor.wsgi",
-                "--bind",
-                f"{env.get('HOST', '127.0.0.1')}:{port}",
-                "--workers",
-                env.get("WEB_CONCURRENCY", "2"),
-                "--threads",
-                "4",
-                "--access-logfile",
-                "-",
-                # gunicorn's control socket defaults to one path per user, shared by
-                # every gunicorn on the machine: we do not use it.
-                "--no-control-socket",
-            ],
-        )
-    )
+    # The production command line (scripts/web.sh), bound to HOST:PORT, with this
+    # virtualenv's gunicorn first on the PATH.
+    env["WEB_BIND"] = f"{env.get('HOST', '127.0.0.1')}:{port}"
+    env.setdefault("WEB_CONCURRENCY", "2")
+    env["PATH"] = f"{Path(python).parent}{os.pathsep}{env.get('PATH', '')}"
+    commands.append(("web", ["sh", str(BASE_DIR / "scripts" / "web.sh")]))
     return commands
 
 
