@@ -93,6 +93,7 @@ def documents_ingest(
     """Turn uploaded files into documents of ``project``; every file gets an answer in
     the report, and a failure in one never stops the others."""
     batch = _Batch(project=project, report=IngestReport())
+    unzip = ingest.UnzipBudget(shared=True)  # every archive of the upload draws on it
     for filename, data in files:
         sha256 = results.sha256_hex(data)
         existing = batch.seen.get(sha256) or _ready(
@@ -102,7 +103,9 @@ def documents_ingest(
             # Same bytes already stored: skip parsing (re-uploading a folder is common).
             batch.report.duplicates.append({"filename": filename, "existing_id": existing.pk})
             continue
-        for outcome in ingest.iter_upload(filename, data, text_column=text_column):
+        for outcome in ingest.iter_upload(
+            filename, data, text_column=text_column, unzip_budget=unzip
+        ):
             _outcome_save(batch, outcome)
     _project_touch(batch)
     return batch.report

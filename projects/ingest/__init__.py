@@ -10,6 +10,7 @@ and a message for the researcher (``errors``).
 
 from __future__ import annotations
 
+from projects.ingest.archive import UnzipBudget
 from projects.ingest.errors import IngestError
 from projects.ingest.results import FileOutcome, ParsedDocument
 from projects.ingest.text import clean_text
@@ -20,6 +21,7 @@ __all__ = [
     "IngestError",
     "ParsedDocument",
     "clean_text",
+    "UnzipBudget",
     "iter_upload",
     "parse_upload",
     "table_columns",

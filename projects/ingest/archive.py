@@ -3,7 +3,9 @@
 Limits, all from settings:
 
 * member count (INGEST_MAX_ZIP_MEMBERS) and the sum of the sizes the archive declares
-  (INGEST_MAX_UNZIPPED_BYTES) are checked before anything is decompressed;
+  (INGEST_MAX_UNZIPPED_BYTES) are checked before anything is decompressed; that
+  budget is shared by every archive of one upload (``UnzipBudget``), so a request of
+  two hundred small archives cannot make the server inflate two hundred times as much;
 * each member is then decompressed in bounded chunks, counting the bytes actually
   produced, so an archive that lies about its sizes is stopped at the same limits
   (and at UPLOAD_MAX_FILE_BYTES per member) without ever holding more in memory.
@@ -30,7 +32,7 @@ import re
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 
 from django.conf import settings
@@ -54,9 +56,25 @@ class _Overflow(Exception):
     """A member produced more bytes than it may."""
 
 
-def iter_archive(filename: str, data: bytes, *, parse_member: ParseMember) -> Iterator[FileOutcome]:
+@dataclass
+class UnzipBudget:
+    """Bytes the archives of one upload may still inflate to, all together."""
+
+    remaining: int = field(default_factory=lambda: settings.INGEST_MAX_UNZIPPED_BYTES)
+    shared: bool = False  # more archives than this one draw on it (the message says so)
+
+
+def iter_archive(
+    filename: str,
+    data: bytes,
+    *,
+    parse_member: ParseMember,
+    budget: UnzipBudget | None = None,
+) -> Iterator[FileOutcome]:
     """Outcomes for the members, in archive order; an archive-wide problem is one
-    outcome for the archive itself (and stops the walk)."""
+    outcome for the archive itself (and stops the walk). ``budget``: what the upload's
+    archives may still inflate to (a budget of this archive's own without one)."""
+    budget = budget or UnzipBudget()
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (*_MEMBER_ERRORS, ValueError) as exc:
@@ -65,20 +83,23 @@ def iter_archive(filename: str, data: bytes, *, parse_member: ParseMember) -> It
         return
     with archive:
         members = [info for info in archive.infolist() if not _skipped(info)]
-        problem = _archive_problem(filename, members)
+        problem = _archive_problem(filename, members, budget)
         if problem:
             yield _failed(filename, problem)
             return
         if not members:
             yield _failed(filename, errors.empty_file(filename))
             return
-        yield from _members(filename, archive, members, parse_member)
+        yield from _members(filename, archive, members, parse_member, budget)
 
 
 def _members(
-    filename: str, archive: zipfile.ZipFile, members: list[zipfile.ZipInfo], parse_member
+    filename: str,
+    archive: zipfile.ZipFile,
+    members: list[zipfile.ZipInfo],
+    parse_member,
+    budget: UnzipBudget,
 ) -> Iterator[FileOutcome]:
-    budget = settings.INGEST_MAX_UNZIPPED_BYTES
     file_limit = settings.UPLOAD_MAX_FILE_BYTES
     for info in members:
         name = f"{filename}/{info.filename}"
@@ -92,10 +113,10 @@ def _members(
             yield _failed(name, errors.file_too_large(name, info.file_size))
             continue
         try:
-            content = read_bounded(archive, info, limit=min(file_limit, budget))
+            content = read_bounded(archive, info, limit=min(file_limit, budget.remaining))
         except _Overflow:
-            if budget < file_limit:
-                yield _failed(filename, _unpacks_too_large(filename))
+            if budget.remaining < file_limit:
+                yield _failed(filename, _unpacks_too_large(filename, budget))
                 return
             yield _failed(name, errors.file_too_large(name, file_limit + 1))
             continue
@@ -103,7 +124,7 @@ def _members(
             logger.info("ZIP %s: member %s unreadable: %r", filename, info.filename, exc)
             yield _failed(name, errors.corrupt_file(name, "a file in the archive"))
             continue
-        budget -= len(content)
+        budget.remaining -= len(content)
         for outcome in parse_member(name, content):
             yield replace(outcome, content=None) if outcome.error else outcome
 
@@ -121,20 +142,28 @@ def read_bounded(archive: zipfile.ZipFile, info: zipfile.ZipInfo, *, limit: int)
     return b"".join(chunks)
 
 
-def _archive_problem(filename: str, members: list[zipfile.ZipInfo]) -> IngestError | None:
+def _archive_problem(
+    filename: str, members: list[zipfile.ZipInfo], budget: UnzipBudget
+) -> IngestError | None:
     if len(members) > settings.INGEST_MAX_ZIP_MEMBERS:
         return errors.archive_too_large(
             filename,
             f"holds {len(members):,} files; the limit is "
             f"{settings.INGEST_MAX_ZIP_MEMBERS:,} per archive",
         )
-    if sum(info.file_size for info in members) > settings.INGEST_MAX_UNZIPPED_BYTES:
-        return _unpacks_too_large(filename)
+    if sum(info.file_size for info in members) > budget.remaining:
+        return _unpacks_too_large(filename, budget)
     return None
 
 
-def _unpacks_too_large(filename: str) -> IngestError:
+def _unpacks_too_large(filename: str, budget: UnzipBudget) -> IngestError:
     limit = human_size(settings.INGEST_MAX_UNZIPPED_BYTES)
+    if budget.shared and budget.remaining < settings.INGEST_MAX_UNZIPPED_BYTES:
+        return errors.archive_too_large(
+            filename,
+            f"unpacks to more than what is left of the {limit} that the archives of one "
+            "upload may unpack to; send it in an upload of its own",
+        )
     return errors.archive_too_large(filename, f"unpacks to more than {limit}")
 
 

@@ -8,7 +8,7 @@ from functools import partial
 from django.conf import settings
 
 from projects.ingest import errors
-from projects.ingest.archive import iter_archive
+from projects.ingest.archive import UnzipBudget, iter_archive
 from projects.ingest.docx import parse_docx
 from projects.ingest.errors import IngestError
 from projects.ingest.html import parse_html
@@ -28,11 +28,17 @@ def parse_upload(
 
 
 def iter_upload(
-    filename: str, data: bytes, *, text_column: str | None = None
+    filename: str,
+    data: bytes,
+    *,
+    text_column: str | None = None,
+    unzip_budget: UnzipBudget | None = None,
 ) -> Iterator[FileOutcome]:
     """Like ``parse_upload``, one outcome at a time: a large ZIP is never held parsed
-    in memory all at once."""
-    return _outcomes(filename, data, text_column=text_column, in_archive=False)
+    in memory all at once. ``unzip_budget``: shared by the files of one upload."""
+    return _outcomes(
+        filename, data, text_column=text_column, in_archive=False, unzip_budget=unzip_budget
+    )
 
 
 def table_columns(filename: str, data: bytes) -> list[str]:
@@ -51,7 +57,12 @@ def table_columns(filename: str, data: bytes) -> list[str]:
 
 
 def _outcomes(
-    filename: str, data: bytes, *, text_column: str | None, in_archive: bool
+    filename: str,
+    data: bytes,
+    *,
+    text_column: str | None,
+    in_archive: bool,
+    unzip_budget: UnzipBudget | None = None,
 ) -> Iterator[FileOutcome]:
     if len(data) > settings.UPLOAD_MAX_FILE_BYTES:
         # Not kept: storing what we refuse would defeat the limit.
@@ -70,7 +81,7 @@ def _outcomes(
             yield FileOutcome(filename, [], errors.nested_archive(filename), None)
             return
         member = partial(_outcomes, text_column=text_column, in_archive=True)
-        yield from iter_archive(filename, data, parse_member=member)
+        yield from iter_archive(filename, data, parse_member=member, budget=unzip_budget)
         return
     try:
         parsed = _parse(filename, data, sniffed, text_column)

@@ -169,6 +169,26 @@ def test_a_zip_of_members_over_the_limits_stores_nothing(project, settings):
     assert "the limit per file" in messages["bomb.zip/huge.txt"]
 
 
+def test_the_archives_of_one_upload_share_the_unzipped_budget(project, settings):
+    """Each archive fits the limit, the upload's archives together do not: the server
+    inflates at most INGEST_MAX_UNZIPPED_BYTES per request, however many archives."""
+    settings.INGEST_MAX_UNZIPPED_BYTES = 5000
+    archives = [
+        (f"batch-{n}.zip", make_zip({f"notes-{n}.txt": f"Notes {n}. ".encode() * 200}))
+        for n in range(3)
+    ]
+    report = ingest(project, *archives)
+    assert [d.name for d in report.created] == [
+        "batch-0.zip/notes-0.txt",
+        "batch-1.zip/notes-1.txt",
+    ]
+    (error,) = report.errors
+    assert (error["filename"], error["code"]) == ("batch-2.zip", "archive_too_large")
+    assert "upload of its own" in error["message"]
+    # Alone, the same archive is taken.
+    assert ingest(project, archives[2]).created
+
+
 # --- Failures ----------------------------------------------------------------------------
 
 
