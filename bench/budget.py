@@ -171,13 +171,7 @@ def main() -> int:
                     print_run(figures)
                     runs.append(figures)
     finally:
-        from projects.models import Project
-
-        for project in Project.objects.filter(owner=user):
-            common.delete_project(project)
-        user.delete()
-        common.clear_redis([common.RUN_ID])
-        common.remove(scratch)
+        common.delete_user_data(user, scratch)
     worst = max(run["overshoot_pct"] for run in runs)
     summary = {
         "scenario": "budget",

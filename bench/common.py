@@ -416,6 +416,18 @@ def delete_project(project) -> None:
     project_delete(project=project)
 
 
+def delete_user_data(user, scratch: Path) -> None:
+    """What a benchmark leaves behind: the user's projects (with their jobs and ledger
+    rows), the user, this run's Redis keys and the scratch folder."""
+    from projects.models import Project
+
+    for project in Project.objects.filter(owner=user):
+        delete_project(project)
+    user.delete()
+    clear_redis([RUN_ID])
+    remove(scratch)
+
+
 # --- Timing -----------------------------------------------------------------------------------
 
 

@@ -752,13 +752,7 @@ def main() -> int:
         if "d" in chosen:
             results.append(scenario_sample(user, scratch))
     finally:
-        from projects.models import Project
-
-        for project in Project.objects.filter(owner=user):
-            common.delete_project(project)
-        user.delete()
-        common.clear_redis([common.RUN_ID])
-        common.remove(scratch)
+        common.delete_user_data(user, scratch)
     missed = [r["scenario"] + (f"/{r['variables']}" if "A" in r["scenario"] else "")
               for r in results if not r["target_met"]]  # fmt: skip
     print(f"\ntargets: {'all met' if not missed else 'MISSED: ' + ', '.join(missed)}")
