@@ -4,17 +4,23 @@ for what DRF never sees."""
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware as _DjangoLoginRequired
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from extractor import health
 from extractor.api import error_response
 from extractor.parsers import too_deep_error
 
 API_PREFIX = "/api/"
+logger = logging.getLogger(__name__)
 
 
 class HealthProbeMiddleware:
@@ -94,8 +100,12 @@ class ApiErrorMiddleware:
     gets none of it.
 
     Views that take uploads set ``takes_uploads = True`` on their class: a multipart body
-    sent to them is checked by the view against its own, larger limit
-    (``UPLOAD_MAX_REQUEST_BYTES``); any other body anywhere is held to the small one.
+    sent to them is held to the upload limit (``UPLOAD_MAX_REQUEST_BYTES``), any other
+    body anywhere to the small one, both before the body is read (a session's CSRF
+    check would otherwise parse a whole multipart body first).
+
+    A database or Redis that does not answer is a 503 (``service_unavailable``), as
+    API.md says, rather than a 500.
     """
 
     def __init__(self, get_response):
@@ -123,20 +133,39 @@ class ApiErrorMiddleware:
         if not request.path_info.startswith(API_PREFIX):
             return None
         view_class = getattr(view_func, "cls", None) or getattr(view_func, "view_class", None)
-        if getattr(view_class, "takes_uploads", False) and request.content_type.startswith(
-            "multipart/"
-        ):
-            return None
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        uploading = getattr(view_class, "takes_uploads", False)
+        if uploading and request.content_type.startswith("multipart/"):
+            limit = settings.UPLOAD_MAX_REQUEST_BYTES
+            message = "The upload is larger than {size}. Send fewer files at a time."
+            code = "file_too_large"
+        else:
+            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            message = "The request body is larger than the limit of {size} for this endpoint."
+            code = "request_too_large"
         if limit is not None and _content_length(request) > limit:
-            return _too_large(limit)
+            return error_response(413, code, message.format(size=_size(limit)), limit_bytes=limit)
         return None
 
     def process_exception(self, request: HttpRequest, exception: Exception):
         if not request.path_info.startswith(API_PREFIX):
             return None
         if isinstance(exception, RequestDataTooBig):
-            return _too_large(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            return error_response(
+                413,
+                "request_too_large",
+                f"The request body is larger than the limit of {_size(limit)} for this endpoint.",
+                limit_bytes=limit,
+            )
+        if isinstance(
+            exception, OperationalError | InterfaceError | RedisConnectionError | RedisTimeoutError
+        ):
+            logger.error("API %s: a service is down", request.path, exc_info=exception)
+            return error_response(
+                503,
+                "service_unavailable",
+                "A service this request needs is not reachable. Try again shortly.",
+            )
         if isinstance(exception, TooManyFieldsSent | TooManyFilesSent):
             return error_response(400, "too_many_fields", str(exception))
         if isinstance(exception, RecursionError):
@@ -152,15 +181,9 @@ def _content_length(request: HttpRequest) -> int:
         return 0
 
 
-def _too_large(limit: int) -> HttpResponse:
+def _size(limit: int) -> str:
     megabytes = limit / 1024**2
-    size = f"{megabytes:g} MB" if megabytes >= 1 else f"{limit:,} bytes"
-    return error_response(
-        413,
-        "request_too_large",
-        f"The request body is larger than the limit of {size} for this endpoint.",
-        limit_bytes=limit,
-    )
+    return f"{megabytes:g} MB" if megabytes >= 1 else f"{limit:,} bytes"
 
 
 def _is_json(response: HttpResponse) -> bool:

@@ -56,13 +56,24 @@ def too_deep_error() -> TooDeep:
 
 def json_loads_bounded(text: str | bytes) -> Any:
     """``json.loads`` for client input: ValueError for malformed JSON, TooDeep past
-    ``MAX_DEPTH`` levels (before the decoder's recursion can fail on its own)."""
+    ``MAX_DEPTH`` levels (before the decoder's recursion can fail on its own).
+
+    A string holding half a surrogate pair (``"\\ud800"``: valid JSON syntax, not a
+    character) is malformed too: no database can store it, and it would fail the
+    save with a 500 wherever it landed.
+    """
     try:
         data = json.loads(text, parse_constant=_refuse_constant)
     except RecursionError:
         raise too_deep_error() from None
     if nesting_depth(data, limit=MAX_DEPTH) > MAX_DEPTH:
         raise too_deep_error()
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(
+            "a \\u escape names half of a surrogate pair, which is not a character"
+        ) from None
     return data
 
 

@@ -74,10 +74,11 @@ MIDDLEWARE = [
     "extractor.middleware.HealthProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "extractor.middleware.ContentSecurityPolicyMiddleware",
-    # Outside CommonMiddleware, so it also sees what that answers for the API.
-    "extractor.middleware.ApiErrorMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    # Inside CORS (its answers carry the CORS headers), outside CommonMiddleware (it
+    # also sees what that answers for the API).
+    "extractor.middleware.ApiErrorMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -145,10 +145,23 @@ def _not_done(documents: QuerySet[Document], version_id: int, model: str) -> Que
         document=OuterRef("pk"),
         job__schema_version_id=version_id,
         job__model=model,
-        job__status__in=ProcessingJob.ACTIVE | {Status.PAUSED},
+        job__status__in=ProcessingJob.HOLDING,
         status__in=[ItemStatus.PENDING, ItemStatus.RUNNING],
     )
     return documents.exclude(Exists(with_results)).exclude(Exists(in_flight))
+
+
+def _in_flight(version_id: int, model: str) -> set[int]:
+    """Documents queued or being processed for this version and model by a job that
+    still holds them (of either kind): a new run leaves them out, or they are paid twice."""
+    return set(
+        JobDocument.objects.filter(
+            job__schema_version_id=version_id,
+            job__model=model,
+            job__status__in=ProcessingJob.HOLDING,
+            status__in=[ItemStatus.PENDING, ItemStatus.RUNNING],
+        ).values_list("document_id", flat=True)
+    )
 
 
 def full_run_documents(project: Project, version_id: int) -> QuerySet[Document]:
@@ -176,7 +189,8 @@ def _chosen_documents(
             )
         return sorted(set(document_ids))
     if kind == ProcessingJob.Kind.SAMPLE:
-        return _sample_documents(ready, sample_size, seed)
+        in_flight = _in_flight(version_id, project.model_name)
+        return _sample_documents([pk for pk in ready if pk not in in_flight], sample_size, seed)
     remaining = full_run_documents(project, version_id)
     return list(remaining.order_by("id").values_list("pk", flat=True))
 
@@ -264,6 +278,28 @@ def job_create(
     )
     try:
         with transaction.atomic():
+            if not document_ids:
+                # Another run of the project may have taken some of these documents since
+                # they were chosen: the project's row lock orders job creations, and what
+                # the other took is dropped here.
+                Project.objects.select_for_update().filter(pk=project.pk).first()
+                taken = _in_flight(version.pk, model)
+                if taken.intersection(chosen):
+                    chosen = [pk for pk in chosen if pk not in taken]
+                    if not chosen and active_run(**run) is not None:
+                        raise _run_conflict(**run)
+                    if not chosen:
+                        raise JobConflict(
+                            "The documents of this run were all taken by another run "
+                            "started a moment ago. Nothing to run.",
+                            code="nothing_to_process",
+                        )
+                    estimate = job_estimate(
+                        project=project,
+                        version=version,
+                        kind=ProcessingJob.Kind.FULL,
+                        document_ids=chosen,
+                    )
             job = ProcessingJob.objects.create(
                 project=project,
                 schema_version=version,
@@ -289,7 +325,10 @@ def job_create(
             )
             enqueue_runners(job)
     except IntegrityError:
-        # The same run, created by a concurrent request (a double click) a moment ago.
+        # The same run, created by a concurrent request (a double click) a moment ago;
+        # any other integrity error is a bug to see, not a conflict to report.
+        if active_run(**run) is None:
+            raise
         raise _run_conflict(**run) from None
     return job
 

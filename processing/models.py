@@ -246,7 +246,10 @@ def sort_keys(value) -> tuple[float | None, str]:
     if isinstance(value, bool):
         return float(value), str(value).lower()
     if isinstance(value, int | float):
-        return float(value), ""
+        try:
+            return float(value), ""
+        except OverflowError:  # an integer past a double's range sorts as its digits
+            return None, str(value)[:200]
     if value is None:
         return None, ""
     if isinstance(value, list):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -29,7 +28,7 @@ from projects.selectors import (
     project_step,
     with_summary,
 )
-from projects.uploads import read_uploads, request_too_large
+from projects.uploads import read_uploads
 
 
 class ProjectSerializer(serializers.ModelSerializer):
@@ -257,10 +256,7 @@ class DocumentListView(generics.ListAPIView):
     )
     def post(self, request: Request, project_id: int) -> Response:
         project = project_get_for_user(request.user, project_id)
-        if request_too_large(request):
-            raise PayloadTooLarge(
-                f"The upload is larger than {settings.UPLOAD_MAX_REQUEST_BYTES // 1024**2} MB."
-            )
+        # Bodies over UPLOAD_MAX_REQUEST_BYTES never get here (ApiErrorMiddleware, 413).
         _raise_if_project_full(project)
         if request.content_type.startswith("application/json"):
             paste = PasteSerializer(data=request.data)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from conftest import PASSWORD
@@ -139,8 +140,6 @@ def test_pasted_text_is_held_to_the_body_limit(debug, settings, api, project):
 def test_uploads_keep_their_own_larger_limit(debug, settings, api, project):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     upload = ("notes.txt", b"A text of some length. " * 100)
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     response = api.post(
         f"/api/v1/projects/{project.pk}/documents/",
         {"files": [SimpleUploadedFile(*upload, content_type="text/plain")]},
@@ -254,6 +253,101 @@ def test_a_page_past_the_end_is_a_404_in_every_list(api, lists):
 
 
 def test_a_large_page_size_is_capped_not_refused(api, processed_project):
-    response = api.get(f"/api/v1/projects/{processed_project.pk}/results/?page_size=100000")
-    assert response.status_code == 200
-    assert len(response.json()["results"]) == processed_project.documents.count()
+    from extractor.api import MAX_PAGE_SIZE, page_size_param
+
+    assert page_size_param("100000") == MAX_PAGE_SIZE == 500
+    for url in (
+        f"/api/v1/projects/{processed_project.pk}/results/?page_size=100000",
+        f"/api/v1/projects/{processed_project.pk}/documents/?page_size=100000",
+    ):
+        response = api.get(url)
+        assert response.status_code == 200, url
+        assert len(response.json()["results"]) == processed_project.documents.count()
+
+
+# --- Strings no database stores, numbers no column holds ------------------------------
+
+
+def test_half_a_surrogate_pair_is_malformed_json(debug, api, processed_project):
+    from processing.models import Extraction
+
+    response = api.post("/api/v1/projects/", '{"name": "\\ud800"}', content_type="application/json")
+    error = _error(response, 400, "parse_error")
+    assert "surrogate" in error["message"]
+    extraction = Extraction.objects.filter(document__project=processed_project).first()
+    url = f"/api/v1/extractions/{extraction.pk}/"
+    body = '{"human_value": "caf\\udce9"}'
+    _error(api.patch(url, body, content_type="application/json"), 400, "parse_error")
+    # A whole pair is a character like any other.
+    body = '{"name": "\\ud83d\\ude00"}'
+    response = api.post("/api/v1/projects/", body, content_type="application/json")
+    assert response.status_code == 201
+    assert response.json()["name"] == "\N{GRINNING FACE}"
+
+
+def test_a_whole_number_past_a_doubles_range_is_kept_not_a_500(debug, api, processed_project):
+    from processing.models import Extraction
+
+    extraction = Extraction.objects.filter(
+        document__project=processed_project, variable_key="year"
+    ).first()
+    url = f"/api/v1/extractions/{extraction.pk}/"
+    for value in [10**400, "9" * 400]:
+        response = api.patch(url, {"human_value": value}, format="json")
+        assert response.status_code == 200, response.content[:200]
+        extraction.refresh_from_db()
+        assert extraction.human_value == int(value)  # exact, and sorted as its digits
+        assert (extraction.sort_number, extraction.sort_text[:3]) == (None, str(value)[:3])
+
+
+# --- CORS, uploads with a session, services down --------------------------------------
+
+
+def test_error_answers_keep_their_cors_headers(debug, settings, api):
+    settings.CORS_ALLOWED_ORIGINS = ["https://app.example.org"]
+    origin = {"HTTP_ORIGIN": "https://app.example.org"}
+    for response in [
+        api.get("/api/v1/nothing/", **origin),
+        api.post("/api/v1/projects", {"name": "x"}, format="json", **origin),
+        api.get("/api/v1/projects/abc/", **origin),
+    ]:
+        assert response.status_code == 404
+        assert response["Access-Control-Allow-Origin"] == "https://app.example.org"
+
+
+def test_a_session_upload_over_the_limit_is_refused_before_it_is_read(
+    debug, settings, user, project, monkeypatch
+):
+    from django.http import multipartparser
+
+    parsed = []
+    original = multipartparser.MultiPartParser.parse
+    monkeypatch.setattr(
+        multipartparser.MultiPartParser,
+        "parse",
+        lambda self: parsed.append(1) or original(self),
+    )
+    settings.UPLOAD_MAX_REQUEST_BYTES = 1000
+    browser = Client(raise_request_exception=False)
+    browser.force_login(user)
+    upload = SimpleUploadedFile("big.txt", b"word " * 1000, "text/plain")
+    response = browser.post(f"/api/v1/projects/{project.pk}/documents/", {"files": [upload]})
+    error = _error(response, 413, "file_too_large")
+    assert error["details"] == {"limit_bytes": 1000}
+    assert parsed == []
+    assert not project.documents.exists()
+
+
+def test_a_database_or_broker_down_is_a_503(debug, api, monkeypatch):
+    from django.db import OperationalError
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from projects import api as projects_api
+
+    for failure in (OperationalError("server closed the connection"), RedisConnectionError()):
+
+        def down(*args, failure=failure, **kwargs):
+            raise failure
+
+        monkeypatch.setattr(projects_api.ProjectListView, "list", down)
+        _error(api.get("/api/v1/projects/"), 503, "service_unavailable")

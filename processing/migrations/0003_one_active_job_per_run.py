@@ -1,13 +1,16 @@
 """At most one active job per (project, schema version, kind), enforced by a partial
 unique index. Before it can be created, runs started twice by the race it closes are
-resolved: the newest job of each run goes on, the older ones are cancelled (their
-finished documents keep their values; their pending items are cancelled)."""
+resolved: the job furthest along goes on (running, then queued, paused, cancelling;
+the newest among equals), the others are cancelled (their finished documents keep
+their values; their pending items are cancelled)."""
 
 from django.db import migrations, models
-from django.db.models import Count
+from django.db.models import Case, Count, IntegerField, Value, When
 from django.utils import timezone
 
 HOLDING = ["queued", "running", "cancelling", "paused"]
+# Which job of a doubled run goes on: the one furthest along.
+PRECEDENCE = ["running", "queued", "paused", "cancelling"]
 
 
 def cancel_duplicate_runs(apps, schema_editor):
@@ -21,10 +24,16 @@ def cancel_duplicate_runs(apps, schema_editor):
         .filter(jobs__gt=1)
     )
     for run in runs:
-        older = ProcessingJob.objects.filter(status__in=HOLDING, **run_fields(run)).order_by(
-            "-created_at", "-id"
-        )[1:]
-        for job in older:
+        rank = Case(
+            *(When(status=status, then=Value(n)) for n, status in enumerate(PRECEDENCE)),
+            output_field=IntegerField(),
+        )
+        jobs = (
+            ProcessingJob.objects.filter(status__in=HOLDING, **run_fields(run))
+            .annotate(rank=rank)
+            .order_by("rank", "-created_at", "-id")
+        )
+        for job in list(jobs)[1:]:
             JobDocument.objects.filter(job=job, status__in=["pending", "running"]).update(
                 status="cancelled", lease_expires_at=None
             )
@@ -36,7 +45,7 @@ def cancel_duplicate_runs(apps, schema_editor):
                 job=job,
                 level="warning",
                 event="job_cancelled",
-                message="Cancelled: a newer job of the same run was active at the same time.",
+                message="Cancelled: another job of the same run was active at the same time.",
                 data={},
             )
 

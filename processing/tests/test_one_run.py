@@ -56,6 +56,16 @@ def test_other_runs_are_not_held_up(api, treaty_project):
 
 
 @pytest.mark.django_db
+def test_a_sample_leaves_out_documents_another_run_holds(api, treaty_project):
+    documents = sorted(treaty_project.documents.values_list("pk", flat=True))
+    assert _start(api, treaty_project, document_ids=documents[:3]).status_code == 201
+    sample = _start(api, treaty_project, kind="sample", sample_size=5).json()
+    assert sample["total"] == 2
+    items = JobDocument.objects.filter(job_id=sample["id"]).values_list("document_id", flat=True)
+    assert sorted(items) == documents[3:]  # nothing paid twice
+
+
+@pytest.mark.django_db
 def test_retrying_failures_while_the_run_is_active_again_is_409(api, treaty_project):
     failed = jobs.job_create(project=treaty_project, user=None, kind="sample", sample_size=2)
     ProcessingJob.objects.filter(pk=failed.pk).update(
@@ -152,3 +162,40 @@ def test_simultaneous_starts_create_exactly_one_job(user, kind):
             assert error["details"]["job_id"] == job.pk
     assert JobDocument.objects.filter(job=job).count() == job.total
     assert JobDocument.objects.count() == job.total
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_keeps_the_doubled_run_furthest_along(user):
+    """Runs the race already doubled before the index existed: the migration keeps the
+    running job and cancels the others (and their pending items), then adds the index."""
+    from django.db.migrations.executor import MigrationExecutor
+
+    project = make_project(user)
+    version_id = project.schema_head.current_version_id
+    before = [("processing", "0002_extraction_reviewed_index")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    Job, Item = (
+        old.get_model("processing", "ProcessingJob"),
+        old.get_model("processing", "JobDocument"),
+    )
+    document = project.documents.first().pk
+    jobs_by_status = {}
+    for status in ("running", "paused", "queued"):  # the paused one is the newest but one
+        job = Job.objects.create(
+            project_id=project.pk, schema_version_id=version_id, kind="full", status=status,
+            model="gpt-4o-mini",
+        )  # fmt: skip
+        Item.objects.create(job=job, document_id=document, status="pending")
+        jobs_by_status[status] = job.pk
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    statuses = dict(ProcessingJob.objects.values_list("pk", "status"))
+    assert statuses[jobs_by_status["running"]] == "running"
+    assert statuses[jobs_by_status["paused"]] == statuses[jobs_by_status["queued"]] == "cancelled"
+    kept = JobDocument.objects.get(job_id=jobs_by_status["running"])
+    assert kept.status == "pending"
+    assert JobDocument.objects.filter(status="cancelled").count() == 2
