@@ -1,9 +1,9 @@
 """A job's budget, enforced before money is spent rather than after.
 
-Every attempt of a budgeted job's calls is admitted by a conditional UPDATE on the job
-row (``JobBudget.reserve``): its worst-case cost (``extractor.llm.admission``) is added
-to ``reserved_usd`` only if ``cost_usd + reserved_usd + amount`` stays within
-``budget_usd`` and the job is running; one row changed means admitted. When the
+Every attempt of a budgeted job's calls is admitted under the job row's lock
+(``JobBudget.reserve``): its worst-case cost (``extractor.llm.admission``) is added to
+``reserved_usd`` only if ``cost_usd + reserved_usd + amount`` stays within
+``budget_usd`` and the job is running (compared in Decimal, not in SQL). When the
 attempt's usage is in, ``settle`` releases the reservation and adds the billed cost to
 ``cost_usd`` at once. The row's lock makes this atomic across threads, processes and
 machines, so the recorded spend can never pass the budget (unless a provider bills
@@ -29,7 +29,11 @@ it was claimed in ``charged_usd``. That ties reservations to something with a le
   until then other threads wait rather than pause, so nothing blocks for ever, and a
   resumed job goes on the same way;
 * a slow runner that lost its lease can neither reserve (the item is no longer held)
-  nor release twice: its late settle only adds what the provider billed.
+  nor release twice: its late settle only adds what the provider billed;
+* whatever else leaves a reservation behind (a document deleted while its call was on
+  the wire takes its item, and the item's record of the reservation, with it), the
+  sweeper sets every budgeted job's ``reserved_usd`` back to what its items hold
+  (``job_reservations_reconcile``).
 
 Lock order is always the item row, then the job row.
 """
@@ -44,7 +48,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, QuerySet, Sum
 from django.utils import timezone
 
 from processing.jobs import job_log
@@ -107,9 +111,17 @@ class JobBudget:
     the item), so the item's outcome can settle them without reading the row again.
     """
 
-    def __init__(self, *, job_id: int, held: Callable[[], QuerySet[JobDocument]]):
+    def __init__(
+        self,
+        *,
+        job_id: int,
+        held: Callable[[], QuerySet[JobDocument]],
+        deadline: float | None = None,
+    ):
         self.job_id = job_id
         self.held = held
+        # When the runner task's time is up (time.monotonic()): no wait goes past it.
+        self.deadline = deadline
         self.reserved = Decimal(0)
         self.charged = Decimal(0)
 
@@ -117,51 +129,59 @@ class JobBudget:
         """Admit an attempt that may cost ``amount``, waiting while calls in flight hold
         the room it needs. False (not admitted) when the job stopped, the item was taken
         back, the call cannot fit even once those calls settle (the job is paused), or
-        the room stayed taken for as long as a runner task lasts: a thread waits no
-        longer, so its task still ends well within the task time limit."""
+        the room stayed taken until the runner task's time is up (or a task's length):
+        a thread waits no longer, so its task ends within the task time limit."""
         give_up = time.monotonic() + settings.PROCESSING_TASK_SECONDS
+        if self.deadline is not None:
+            give_up = min(give_up, self.deadline)
         pause = _POLL_FIRST
         while True:
             admitted = self._try_reserve(amount)
             if admitted is not None:
                 return admitted
-            while True:
-                job = (
-                    ProcessingJob.objects.filter(pk=self.job_id)
-                    .values("status", "budget_usd", "cost_usd", "reserved_usd")
-                    .first()
-                )
-                if job is None or job["status"] != Status.RUNNING:
-                    return False
-                budget = job["budget_usd"]
-                if budget is not None and job["cost_usd"] + amount > budget:
-                    # Calls in flight can only add to cost_usd: this one will never fit.
-                    self._pause(amount, cost=job["cost_usd"], budget=budget)
-                    return False
-                if budget is None or job["cost_usd"] + job["reserved_usd"] + amount <= budget:
-                    break  # room again: try the UPDATE
-                if time.monotonic() > give_up:
-                    logger.warning("job %s: budget room held too long; giving up", self.job_id)
-                    return False
-                time.sleep(pause * random.uniform(0.5, 1.5))
-                pause = min(pause * 2, _POLL_MAX)
+            job = (
+                ProcessingJob.objects.filter(pk=self.job_id)
+                .values("status", "budget_usd", "cost_usd")
+                .first()
+            )
+            if job is None or job["status"] != Status.RUNNING:
+                return False
+            budget = job["budget_usd"]
+            if budget is not None and job["cost_usd"] + amount > budget:
+                # Calls in flight can only add to cost_usd: this one will never fit.
+                self._pause(amount, cost=job["cost_usd"], budget=budget)
+                return False
+            if time.monotonic() > give_up:
+                logger.warning("job %s: budget room held too long; giving up", self.job_id)
+                return False
+            time.sleep(pause * random.uniform(0.5, 1.5))
+            pause = min(pause * 2, _POLL_MAX)
 
     def _try_reserve(self, amount: Decimal) -> bool | None:
-        """True: admitted. False: the item is no longer ours. None: no room now."""
+        """True: admitted. False: the item is no longer ours. None: no room now (or
+        the job is not running).
+
+        The job row is locked and its figures compared here, in Decimal: SQLite keeps
+        decimals as floats, where 0.1 + 0.2 > 0.3, so a comparison in SQL could refuse
+        what the same figures admit in Python."""
         with transaction.atomic():
             if not self.held().update(reserved_usd=F("reserved_usd") + amount):
                 return False
-            admitted = (
-                ProcessingJob.objects.filter(pk=self.job_id, status=Status.RUNNING)
-                .filter(
-                    Q(budget_usd__isnull=True)
-                    | Q(budget_usd__gte=F("cost_usd") + F("reserved_usd") + amount)
-                )
-                .update(reserved_usd=F("reserved_usd") + amount)
+            job = (
+                ProcessingJob.objects.select_for_update()
+                .filter(pk=self.job_id)
+                .values("status", "budget_usd", "cost_usd", "reserved_usd")
+                .first()
             )
-            if not admitted:
+            fits = job is not None and job["status"] == Status.RUNNING
+            if fits and job["budget_usd"] is not None:
+                fits = job["cost_usd"] + job["reserved_usd"] + amount <= job["budget_usd"]
+            if not fits:
                 transaction.set_rollback(True)
                 return None
+            ProcessingJob.objects.filter(pk=self.job_id).update(
+                reserved_usd=F("reserved_usd") + amount
+            )
         self.reserved += amount
         return True
 
@@ -219,3 +239,41 @@ def item_reservation_release(*, item_id: int, job_id: int) -> None:
     JobDocument.objects.filter(pk=item_id).update(reserved_usd=0, charged_usd=0)
     if reserved:
         ProcessingJob.objects.filter(pk=job_id).update(reserved_usd=F("reserved_usd") - reserved)
+
+
+def job_reservations_reconcile() -> int:
+    """Set each running or paused budgeted job's ``reserved_usd`` to what its items
+    hold; returns how many jobs were corrected.
+
+    The job row is locked first, then the items' sum is read: a reservation or settle
+    still in progress (item row, then job row) either committed before the read, and
+    is in both figures, or waits for this lock and then adds its change to the figure
+    written here. So the correction never undoes a reservation in flight.
+    """
+    corrected = 0
+    jobs = ProcessingJob.objects.filter(
+        status__in=[Status.RUNNING, Status.PAUSED], budget_usd__isnull=False
+    ).values_list("pk", flat=True)
+    for job_id in jobs:
+        with transaction.atomic():
+            held = (
+                ProcessingJob.objects.select_for_update()
+                .filter(pk=job_id)
+                .values_list("reserved_usd", flat=True)
+                .first()
+            )
+            if held is None:
+                continue
+            items = JobDocument.objects.filter(job_id=job_id).aggregate(total=Sum("reserved_usd"))
+            truth = items["total"] or Decimal(0)
+            if held == truth:
+                continue
+            ProcessingJob.objects.filter(pk=job_id).update(reserved_usd=truth)
+        corrected += 1
+        logger.warning(
+            "job %s: reserved %s held against the budget, its items hold %s; corrected",
+            job_id,
+            held,
+            truth,
+        )
+    return corrected

@@ -5,7 +5,7 @@ A runner (one Celery task) works a job for at most ``PROCESSING_TASK_SECONDS`` o
 Each thread loops: claim one item (conditional UPDATE, lease), make the document's
 calls through the gateway, validate, and write the extractions together with the
 item's status in one transaction that only succeeds if this runner still holds the
-lease. A dead runner's items come back when their lease expires (the sweeper), and
+lease (``outcomes.py``). A dead runner's items come back when their lease expires (the sweeper), and
 calls already answered come back from the gateway's cache, so a crash repeats at most
 the calls in flight. A job with a budget admits every call before it is sent
 (``budget.py``), so its spend never passes the budget however many runners it has.
@@ -21,11 +21,10 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
-from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, F, Q, Sum, Value
+from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -37,14 +36,19 @@ from extractor.llm.errors import (
     TruncatedError,
 )
 from extractor.llm.gateway import CallContext, complete_json
-from extractor.llm.models import LLMCall
-from extractor.text import without_nul
 from processing.answers import ValidatedValue, validate_answer
 from processing.budget import JobBudget, job_pause_if_spent
 from processing.evidence import EvidenceIndex
 from processing.jobs import enqueue_runners, job_fail, job_finish_if_done, job_log
 from processing.merge import merge_chunk_answers
-from processing.models import Extraction, JobDocument, ProcessingJob, ProcessingLog
+from processing.models import JobDocument, ProcessingJob
+from processing.outcomes import (
+    item_complete,
+    item_fail,
+    item_give_back,
+    item_held,
+    item_release,
+)
 from projects.models import Document
 from schemas.calls import document_calls
 from schemas.models import SchemaVersion
@@ -213,259 +217,6 @@ def document_extract(
     return merged
 
 
-# --- Recording the outcome ------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Spend:
-    llm_calls: int = 0
-    input_tokens: int = 0
-    cached_tokens: int = 0
-    output_tokens: int = 0
-    cost_usd: Decimal = Decimal("0")
-    simulated: bool = False
-
-
-def _spend_since(*, job_id: int, document_id: int, since) -> Spend:
-    """What the provider billed for this document since the item was claimed, read from
-    the gateway's ledger: failed and truncated calls cost money too. Answers served from
-    the cache cost nothing (their rows hold zeros) but still say whether the answer was
-    simulated."""
-    totals = LLMCall.objects.filter(
-        job_id=job_id, document_id=document_id, created_at__gte=since
-    ).aggregate(
-        calls=Count("id", filter=~Q(outcome=LLMCall.Outcome.CACHED)),
-        prompt=Sum("prompt_tokens"),
-        cached=Sum("cached_tokens"),
-        completion=Sum("completion_tokens"),
-        cost=Sum("cost_usd"),
-        simulated=Count("id", filter=Q(simulated=True)),
-    )
-    return Spend(
-        llm_calls=totals["calls"] or 0,
-        input_tokens=totals["prompt"] or 0,
-        cached_tokens=totals["cached"] or 0,
-        output_tokens=totals["completion"] or 0,
-        cost_usd=totals["cost"] or Decimal("0"),
-        simulated=bool(totals["simulated"]),
-    )
-
-
-def _held(item: JobDocument, worker: str):
-    """The item, only while this runner still holds it (not reclaimed after a lease
-    expiry): the guard that keeps a slow runner from writing twice."""
-    return JobDocument.objects.filter(
-        pk=item.pk, status=ItemStatus.RUNNING, worker=worker, attempts=item.attempts
-    )
-
-
-def _extraction_rows(
-    *, job: ProcessingJob, version: SchemaVersion, document_id: int, values: dict
-) -> list[Extraction]:
-    rows = []
-    for variable in version.variables:
-        value = values.get(variable["key"])
-        rows.append(
-            Extraction(
-                document_id=document_id,
-                schema_version=version,
-                job=job,
-                variable_key=variable["key"],
-                # A NUL in a model's answer would make PostgreSQL refuse the whole row.
-                value=without_nul(value.value) if value else None,
-                raw=without_nul(value.raw) if value else None,
-                evidence=without_nul(value.evidence or "") if value else "",
-                evidence_start=value.evidence_start if value else None,
-                evidence_end=value.evidence_end if value else None,
-                confidence=value.confidence if value else None,
-                status=value.status if value else Extraction.Status.ERROR,
-                message=without_nul(value.message or "")
-                if value
-                else "No answer for this variable.",
-                model=job.model,
-            )
-        )
-    return rows
-
-
-EXTRACTION_MODEL_FIELDS = [
-    "job",
-    "value",
-    "raw",
-    "evidence",
-    "evidence_start",
-    "evidence_end",
-    "confidence",
-    "status",
-    "message",
-    "model",
-    "sort_number",
-    "sort_text",
-    "updated_at",
-]
-
-
-def _counter_updates(spend: Spend, budget: JobBudget | None, **extra) -> dict:
-    """The job row's share of an item's outcome. With a budget, the calls' costs were
-    added as they settled (``budget.charged``) and what the item still holds goes back;
-    the ledger's figure stays the truth, so only the difference is added."""
-    updates = {
-        "llm_calls": F("llm_calls") + spend.llm_calls,
-        "input_tokens": F("input_tokens") + spend.input_tokens,
-        "cached_tokens": F("cached_tokens") + spend.cached_tokens,
-        "output_tokens": F("output_tokens") + spend.output_tokens,
-        "cost_usd": F("cost_usd") + (spend.cost_usd - (budget.charged if budget else 0)),
-        "heartbeat_at": timezone.now(),
-        **extra,
-    }
-    if budget is not None and budget.reserved:
-        updates["reserved_usd"] = F("reserved_usd") - budget.reserved
-    if spend.simulated:
-        updates["simulated"] = True
-    return updates
-
-
-# An item's outcome clears what its claim held against the job's budget (budget.py).
-_BUDGET_CLEARED = {"reserved_usd": 0, "charged_usd": 0}
-
-
-def item_complete(
-    *,
-    job: ProcessingJob,
-    version: SchemaVersion,
-    item: JobDocument,
-    worker: str,
-    values: dict,
-    budget: JobBudget | None = None,
-) -> bool:
-    """Write the document's values and mark the item done, atomically."""
-    spend = _spend_since(job_id=job.pk, document_id=item.document_id, since=item.started_at)
-    now = timezone.now()
-    with transaction.atomic():
-        won = _held(item, worker).update(
-            status=ItemStatus.DONE,
-            finished_at=now,
-            lease_expires_at=None,
-            error="",
-            llm_calls=spend.llm_calls,
-            input_tokens=spend.input_tokens,
-            output_tokens=spend.output_tokens,
-            cost_usd=spend.cost_usd,
-            **_BUDGET_CLEARED,
-        )
-        if not won:
-            return False
-        rows = _extraction_rows(
-            job=job, version=version, document_id=item.document_id, values=values
-        )
-        for row in rows:
-            row.updated_at = now
-            row.refresh_sort_keys()
-        Extraction.objects.bulk_create(
-            rows,
-            update_conflicts=True,
-            unique_fields=["document", "schema_version", "variable_key"],
-            update_fields=EXTRACTION_MODEL_FIELDS,
-        )
-        ProcessingJob.objects.filter(pk=job.pk).update(
-            **_counter_updates(
-                spend, budget, processed=F("processed") + 1, succeeded=F("succeeded") + 1
-            )
-        )
-    return True
-
-
-def item_give_back(
-    *,
-    job: ProcessingJob,
-    item: JobDocument,
-    worker: str,
-    reason: str,
-    budget: JobBudget | None = None,
-) -> bool:
-    """A transient failure with attempts left: the item goes back to the queue."""
-    spend = _spend_since(job_id=job.pk, document_id=item.document_id, since=item.started_at)
-    with transaction.atomic():
-        won = _held(item, worker).update(
-            status=ItemStatus.PENDING,
-            lease_expires_at=None,
-            worker="",
-            error=reason,
-            **_BUDGET_CLEARED,
-        )
-        if won:
-            ProcessingJob.objects.filter(pk=job.pk).update(**_counter_updates(spend, budget))
-    if won:
-        job_log(
-            job,
-            "item_retry",
-            f"Will retry: {reason}",
-            level=ProcessingLog.Level.WARNING,
-            document_id=item.document_id,
-            data={"attempt": item.attempts},
-        )
-    return bool(won)
-
-
-def item_fail(
-    *,
-    job: ProcessingJob,
-    item: JobDocument,
-    worker: str,
-    reason: str,
-    budget: JobBudget | None = None,
-) -> bool:
-    spend = _spend_since(job_id=job.pk, document_id=item.document_id, since=item.started_at)
-    with transaction.atomic():
-        won = _held(item, worker).update(
-            status=ItemStatus.FAILED,
-            finished_at=timezone.now(),
-            lease_expires_at=None,
-            error=reason,
-            llm_calls=spend.llm_calls,
-            input_tokens=spend.input_tokens,
-            output_tokens=spend.output_tokens,
-            cost_usd=spend.cost_usd,
-            **_BUDGET_CLEARED,
-        )
-        if won:
-            ProcessingJob.objects.filter(pk=job.pk).update(
-                **_counter_updates(
-                    spend, budget, processed=F("processed") + 1, failed=F("failed") + 1
-                )
-            )
-    if won:
-        job_log(
-            job,
-            "item_failed",
-            reason,
-            level=ProcessingLog.Level.ERROR,
-            document_id=item.document_id,
-            data={"attempts": item.attempts},
-        )
-    return bool(won)
-
-
-def item_release(
-    *,
-    job: ProcessingJob,
-    item: JobDocument,
-    worker: str,
-    status: str,
-    budget: JobBudget | None = None,
-) -> None:
-    """Cancelled or paused mid-document: no values are written; a paused job's item goes
-    back to pending, a cancelled job's item is cancelled. Calls already answered for it
-    were billed, so they count in the job's spend (and come back from the cache)."""
-    spend = _spend_since(job_id=job.pk, document_id=item.document_id, since=item.started_at)
-    with transaction.atomic():
-        won = _held(item, worker).update(
-            status=status, lease_expires_at=None, worker="", **_BUDGET_CLEARED
-        )
-        if won:
-            ProcessingJob.objects.filter(pk=job.pk).update(**_counter_updates(spend, budget))
-
-
 # --- The runner -----------------------------------------------------------------------
 
 
@@ -473,8 +224,16 @@ def _job_status(job_id: int) -> str | None:
     return ProcessingJob.objects.filter(pk=job_id).values_list("status", flat=True).first()
 
 
-def item_process(*, job: ProcessingJob, version: SchemaVersion, item: JobDocument, worker: str):
-    """Extract one claimed document and record the outcome, whatever happens."""
+def item_process(
+    *,
+    job: ProcessingJob,
+    version: SchemaVersion,
+    item: JobDocument,
+    worker: str,
+    deadline: float | None = None,
+):
+    """Extract one claimed document and record the outcome, whatever happens.
+    ``deadline``: when the runner task's time is up (no budget wait goes past it)."""
     last_check = [0.0, Status.RUNNING]
 
     def should_stop() -> bool:
@@ -485,7 +244,7 @@ def item_process(*, job: ProcessingJob, version: SchemaVersion, item: JobDocumen
 
     # Only a job with a budget pays for admissions (two short transactions a call).
     budget = (
-        JobBudget(job_id=job.pk, held=lambda: _held(item, worker))
+        JobBudget(job_id=job.pk, held=lambda: item_held(item, worker), deadline=deadline)
         if job.budget_usd is not None
         else None
     )
@@ -503,7 +262,7 @@ def item_process(*, job: ProcessingJob, version: SchemaVersion, item: JobDocumen
         if status == Status.RUNNING:
             # Refused while the job runs: calls in flight kept the room it needed for a
             # whole task's length, or the item was taken back. Try again later.
-            item_give_back(**outcome, reason=str(exc))
+            item_give_back(**outcome, reason=str(exc), refused=True)
         else:
             item_release(
                 **outcome,
@@ -552,7 +311,13 @@ class Runner:
                 with self.lock:
                     self.held.add(item.pk)
                 try:
-                    item_process(job=self.job, version=self.version, item=item, worker=self.worker)
+                    item_process(
+                        job=self.job,
+                        version=self.version,
+                        item=item,
+                        worker=self.worker,
+                        deadline=self.deadline,
+                    )
                 finally:
                     with self.lock:
                         self.held.discard(item.pk)

@@ -15,7 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from extractor.llm.records import abandon_stale_calls
-from processing.budget import item_reservation_release
+from processing.budget import item_reservation_release, job_reservations_reconcile
 from processing.jobs import enqueue_runners, job_finish_if_done, job_log
 from processing.models import JobDocument, ProcessingJob, ProcessingLog
 
@@ -97,6 +97,7 @@ def sweep(*, restarted_hostname: str | None = None) -> dict[str, int]:
             restarted += 1
     # A call can last at most the gateway's total timeout; twice that is safely dead.
     abandon_stale_calls(older_than_seconds=2 * settings.LLM_TOTAL_TIMEOUT)
+    job_reservations_reconcile()
     if requeued or restarted:
         logger.info("sweeper: %s item(s) requeued, %s job(s) restarted", requeued, restarted)
     return {"requeued": requeued, "restarted_jobs": restarted}

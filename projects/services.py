@@ -34,7 +34,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, router, transaction
-from django.db.models import FileField
+from django.db.models import F, FileField
 from django.db.models.deletion import Collector
 from django.utils import timezone
 
@@ -93,7 +93,7 @@ def documents_ingest(
     """Turn uploaded files into documents of ``project``; every file gets an answer in
     the report, and a failure in one never stops the others."""
     batch = _Batch(project=project, report=IngestReport())
-    unzip = ingest.UnzipBudget(shared=True)  # every archive of the upload draws on it
+    unzip = ingest.UnzipBudget()  # every archive of the upload draws on it
     for filename, data in files:
         sha256 = results.sha256_hex(data)
         existing = batch.seen.get(sha256) or _ready(
@@ -141,14 +141,29 @@ def document_create_from_text(*, project: Project, name: str, text: str) -> Inge
 
 def document_delete(*, document: Document) -> None:
     """Delete a document; its stored file goes too unless another row (a sibling row of
-    the same table) still uses it. The project is touched: it changed, and caches of
-    its results are keyed on that (``exports.results.results_state``)."""
+    the same table) still uses it, and then that row takes over the deleted row's share
+    of the file's size: the file stays on disk, so it stays counted against the storage
+    quota (``projects.quota``). The project is touched: it changed, and caches of its
+    results are keyed on that (``exports.results.results_state``)."""
     name, project_id = document.file.name, document.project_id
     with transaction.atomic():
+        # Deletes of one project's rows one after the other, so a share is never
+        # handed to a sibling that another delete is taking away.
+        Project.objects.select_for_update(no_key=True).filter(pk=project_id).first()
         document.delete()
-        project_touch(project_id)
         if name:
+            heir = (
+                Document.objects.filter(project_id=project_id, file=name)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+                .first()
+            )
+            if heir is not None:
+                Document.objects.filter(pk=heir).update(
+                    size_bytes=F("size_bytes") + document.size_bytes
+                )
             transaction.on_commit(lambda: _file_delete_if_unused(name))
+        project_touch(project_id)
 
 
 def project_delete(*, project: Project) -> None:

@@ -35,8 +35,11 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, Protocol
 
+from django.db import transaction
+
 from extractor.llm.errors import BudgetExceededError
 from extractor.llm.pricing import context_window, worst_cost_usd
+from extractor.llm.records import record_progress
 from extractor.llm.tokens import count_text, exact_encoding
 
 EXACT_MARGIN = 0.05
@@ -106,6 +109,10 @@ class BudgetGuard:
         max_output_tokens: int,
     ):
         self.admission = admission
+        # The call's ledger row, once written: each settle records what the call has
+        # cost so far on it, in the same transaction as the admission's own books, so
+        # a process killed between two attempts leaves the ledger and the budget agreeing.
+        self.call_id: int | None = None
         self.model = model
         self.response_format = response_format
         self.max_output_tokens = max_output_tokens
@@ -129,11 +136,15 @@ class BudgetGuard:
             )
         self._held = amount
 
-    def settle(self, spent: Decimal) -> None:
+    def settle(self, spent: Decimal, *, usage: dict[str, Any] | None = None) -> None:
         """Close the open reservation, if any. ``spent`` is the call's cost so far as
-        the ledger records it, so what the attempts settle adds up to the ledger row."""
+        the ledger records it, so what the attempts settle adds up to the ledger row;
+        ``usage`` (tokens, attempts so far) goes on that row with it."""
         if self.admission is None or self._held is None:
             return
         held, self._held = self._held, None
         actual, self._settled = spent - self._settled, spent
-        self.admission.settle(held, actual)
+        with transaction.atomic():
+            if self.call_id is not None and usage is not None:
+                record_progress(self.call_id, cost_usd=spent, **usage)
+            self.admission.settle(held, actual)

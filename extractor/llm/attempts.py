@@ -156,7 +156,7 @@ def run_attempts(
                 log.add_response(outcome)
         finally:
             # Released the moment the usage is known, never held through a backoff.
-            guard.settle(log.cost(model))
+            guard.settle(log.cost(model), usage=log.fields())
         if isinstance(outcome, TransientFailure):
             if outcome.status == 429:
                 limiter.settle(ticket=ticket, tokens=0)  # refused, so not counted

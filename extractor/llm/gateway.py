@@ -121,6 +121,7 @@ def complete_json(
             simulated=settings.LLM_SIMULATED,
             **_context_fields(context),
         )
+        guard.call_id = call.pk
         try:
             if config_error is not None:
                 raise config_error

@@ -86,6 +86,12 @@ def record_start(**fields: Any) -> LLMCall:
     return LLMCall.objects.create(outcome=LLMCall.Outcome.PENDING, attempts=0, **fields)
 
 
+def record_progress(call_id: int, **fields: Any) -> None:
+    """What a call still in progress has cost so far (tokens, cost, attempts): a
+    process that dies before the call ends leaves this behind, not zeros."""
+    LLMCall.objects.filter(pk=call_id, outcome=LLMCall.Outcome.PENDING).update(**fields)
+
+
 def record_success(call: LLMCall, *, data: dict[str, Any], text: str, **fields: Any) -> None:
     _finish(
         call,

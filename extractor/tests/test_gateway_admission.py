@@ -94,6 +94,25 @@ def test_every_retry_is_admitted_and_settled(start_llm_simulator):
     assert LLMCall.objects.get().cost_usd == result.cost_usd
 
 
+def test_each_settled_attempt_is_on_the_ledger_row_with_it(start_llm_simulator):
+    """The budget and the ledger are written together at every attempt: a worker killed
+    before the corrective retry ends leaves the first attempt's cost in both."""
+    start_llm_simulator(fault_script=("malformed",))
+    seen = []
+
+    class Watching(Ledger):
+        def settle(self, reserved: Decimal, actual: Decimal) -> None:
+            super().settle(reserved, actual)
+            row = LLMCall.objects.get()
+            seen.append((row.outcome, row.attempts, row.cost_usd))
+
+    admission = Watching()
+    result = ask(admission)
+    first = admission.settled[0][1]
+    assert seen == [("pending", 1, first), ("pending", 2, result.cost_usd)]
+    assert 0 < first < result.cost_usd
+
+
 def test_a_refused_retry_records_what_the_first_attempt_cost(start_llm_simulator):
     simulator = start_llm_simulator(fault_script=("malformed",))
     admission = Ledger(refuse_after=1)

@@ -105,6 +105,8 @@ def test_a_call_that_cannot_fit_alone_is_never_sent(engine_settings, llm_simulat
     assert not LLMCall.objects.filter(job_id=job.pk).exists()
     assert job.processed == 0 and job.cost_usd == 0 and job.reserved_usd == 0
     assert set(JobDocument.objects.filter(job=job).values_list("status", flat=True)) == {"pending"}
+    # Nothing was sent: the refused claim does not count among the document's attempts.
+    assert set(JobDocument.objects.filter(job=job).values_list("attempts", flat=True)) == {0}
     assert ProcessingLog.objects.filter(job=job, event="job_paused").count() == 1
 
 
@@ -252,6 +254,50 @@ def test_a_wait_for_room_gives_up_after_a_task_length_without_pausing(
     assert 0.5 <= time.monotonic() - started < 5
     job.refresh_from_db()
     assert (job.status, job.reserved_usd) == (Status.RUNNING, Decimal("0.000800"))
+
+
+def _running_item(job: ProcessingJob, index: int = 0) -> tuple[JobDocument, JobBudget]:
+    item = JobDocument.objects.filter(job=job).order_by("pk")[index]
+    JobDocument.objects.filter(pk=item.pk).update(status="running", worker=f"w{index}")
+    return item, JobBudget(job_id=job.pk, held=lambda: JobDocument.objects.filter(pk=item.pk))
+
+
+def test_figures_floats_get_wrong_are_compared_exactly(treaty_project, user, settings):
+    # 0.1 + 0.2 is more than 0.3 in floating point, which is how SQLite keeps decimals:
+    # compared in SQL there, the reservation was refused, and the thread spun until its
+    # task's time was up.
+    settings.PROCESSING_TASK_SECONDS = 5
+    job = jobs.job_create(project=treaty_project, user=user, kind="full", budget_usd=Decimal("0.3"))
+    ProcessingJob.objects.filter(pk=job.pk).update(status=Status.RUNNING, cost_usd=Decimal("0.1"))
+    _item, holder = _running_item(job)
+    started = time.monotonic()
+    assert holder.reserve(Decimal("0.2")) is True
+    assert time.monotonic() - started < 1
+    job.refresh_from_db()
+    assert job.reserved_usd == Decimal("0.2")
+
+
+def test_the_sweeper_gives_back_a_reservation_whose_item_is_gone(treaty_project, user):
+    """A document deleted while its call is on the wire takes its item, and the item's
+    record of the reservation, with it; the job's figure is set back to what its items
+    hold, and a live item keeps what it holds."""
+    from projects.services import document_delete
+
+    job = jobs.job_create(
+        project=treaty_project, user=user, kind="full", budget_usd=Decimal("0.01")
+    )
+    ProcessingJob.objects.filter(pk=job.pk).update(status=Status.RUNNING)
+    gone, gone_budget = _running_item(job, 0)
+    _live, live_budget = _running_item(job, 1)
+    assert gone_budget.reserve(Decimal("0.009"))
+    assert live_budget.reserve(Decimal("0.0005"))
+    document_delete(document=gone.document)
+    gone_budget.settle(Decimal("0.009"), Decimal("0.0002"))  # the call ends afterwards
+    job.refresh_from_db()
+    assert job.reserved_usd == Decimal("0.0095")  # held for ever before
+    sweep()
+    job.refresh_from_db()
+    assert (job.reserved_usd, job.cost_usd) == (Decimal("0.0005"), Decimal("0.0002"))
 
 
 def test_a_provider_billing_more_than_reserved_is_recorded_and_pauses(treaty_project, user):

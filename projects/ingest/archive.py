@@ -61,7 +61,6 @@ class UnzipBudget:
     """Bytes the archives of one upload may still inflate to, all together."""
 
     remaining: int = field(default_factory=lambda: settings.INGEST_MAX_UNZIPPED_BYTES)
-    shared: bool = False  # more archives than this one draw on it (the message says so)
 
 
 def iter_archive(
@@ -101,6 +100,7 @@ def _members(
     budget: UnzipBudget,
 ) -> Iterator[FileOutcome]:
     file_limit = settings.UPLOAD_MAX_FILE_BYTES
+    used_by_others = settings.INGEST_MAX_UNZIPPED_BYTES - budget.remaining
     for info in members:
         name = f"{filename}/{info.filename}"
         if _unsafe(info.filename):
@@ -116,7 +116,7 @@ def _members(
             content = read_bounded(archive, info, limit=min(file_limit, budget.remaining))
         except _Overflow:
             if budget.remaining < file_limit:
-                yield _failed(filename, _unpacks_too_large(filename, budget))
+                yield _failed(filename, _unpacks_too_large(filename, alone_fits=used_by_others > 0))
                 return
             yield _failed(name, errors.file_too_large(name, file_limit + 1))
             continue
@@ -151,14 +151,19 @@ def _archive_problem(
             f"holds {len(members):,} files; the limit is "
             f"{settings.INGEST_MAX_ZIP_MEMBERS:,} per archive",
         )
-    if sum(info.file_size for info in members) > budget.remaining:
-        return _unpacks_too_large(filename, budget)
+    declared = sum(info.file_size for info in members)
+    if declared > budget.remaining:
+        return _unpacks_too_large(
+            filename, alone_fits=declared <= settings.INGEST_MAX_UNZIPPED_BYTES
+        )
     return None
 
 
-def _unpacks_too_large(filename: str, budget: UnzipBudget) -> IngestError:
+def _unpacks_too_large(filename: str, *, alone_fits: bool) -> IngestError:
+    """``alone_fits``: the archive would have fitted had the upload's other archives
+    not used the budget first (then it can be sent on its own)."""
     limit = human_size(settings.INGEST_MAX_UNZIPPED_BYTES)
-    if budget.shared and budget.remaining < settings.INGEST_MAX_UNZIPPED_BYTES:
+    if alone_fits:
         return errors.archive_too_large(
             filename,
             f"unpacks to more than what is left of the {limit} that the archives of one "

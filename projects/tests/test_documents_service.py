@@ -187,6 +187,11 @@ def test_the_archives_of_one_upload_share_the_unzipped_budget(project, settings)
     assert "upload of its own" in error["message"]
     # Alone, the same archive is taken.
     assert ingest(project, archives[2]).created
+    # One too large even alone is not sent to an upload of its own.
+    huge = ("huge.zip", make_zip({"big.txt": b"x" * 6000}))
+    (error,) = ingest(project, archives[0], huge).errors
+    assert error["filename"] == "huge.zip"
+    assert "upload of its own" not in error["message"]
 
 
 # --- Failures ----------------------------------------------------------------------------

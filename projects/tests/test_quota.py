@@ -68,6 +68,27 @@ def test_a_table_file_is_counted_once_shared_by_its_rows(project):
     assert sizes[0] < sizes[1]  # each row's share follows its text
 
 
+def test_a_deleted_row_hands_its_share_to_a_row_still_using_the_file(
+    project, quota, django_capture_on_commit_callbacks
+):
+    """The file stays on disk while a row uses it, so it stays counted: deleting the big
+    row of a small one's table frees nothing (it used to free the big row's share, and
+    repeating that filled the disk behind the quota's back)."""
+    data = b"id,text\n1," + b"Long text. " * 60 + b"\n2,Short\n"
+    services.documents_ingest(project=project, files=[("t.csv", data)])
+    big, small = Document.objects.filter(project=project).order_by("-size_bytes")
+    services.document_delete(document=big)
+    small.refresh_from_db()
+    assert small.size_bytes == len(data)
+    assert [p.stat().st_size for p in stored_files(quota)] == [len(data)]
+    # The same table again no longer fits beside what is still on disk.
+    report = services.documents_ingest(project=project, files=[("t2.csv", data + b"3,x\n")])
+    assert [e["code"] for e in report.errors] == ["project_storage_full"]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.document_delete(document=small)
+    assert stored_files(quota) == []
+
+
 def test_a_table_that_does_not_fit_is_refused_whole(project, settings):
     data = b"id,text\n1,Alpha\n2,Beta\n"
     settings.PROJECT_MAX_BYTES = len(data) - 1

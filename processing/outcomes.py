@@ -1,0 +1,289 @@
+"""Recording what became of a claimed document: its values and the item's status in one
+transaction that only commits while the runner still holds the item (``held``), the
+job's counters and spend with it.
+
+Every outcome (done, failed, given back, released) adds the document's spend from the
+gateway's ledger (failed and truncated calls cost money too) and clears what the claim
+held against the job's budget (``budget.py``), so ``cost_usd`` ends equal to the ledger.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Count, F, Q, Sum
+from django.utils import timezone
+
+from extractor.llm.models import LLMCall
+from extractor.text import without_nul
+from processing.budget import JobBudget
+from processing.jobs import job_log
+from processing.models import Extraction, JobDocument, ProcessingJob, ProcessingLog
+from schemas.models import SchemaVersion
+
+ItemStatus = JobDocument.Status
+
+
+@dataclass(frozen=True)
+class Spend:
+    llm_calls: int = 0
+    input_tokens: int = 0
+    cached_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: Decimal = Decimal("0")
+    simulated: bool = False
+
+
+def _spend_since(*, job_id: int, document_id: int, since) -> Spend:
+    """What the provider billed for this document since the item was claimed, read from
+    the gateway's ledger: failed and truncated calls cost money too. Answers served from
+    the cache cost nothing (their rows hold zeros) but still say whether the answer was
+    simulated."""
+    totals = LLMCall.objects.filter(
+        job_id=job_id, document_id=document_id, created_at__gte=since
+    ).aggregate(
+        calls=Count("id", filter=~Q(outcome=LLMCall.Outcome.CACHED)),
+        prompt=Sum("prompt_tokens"),
+        cached=Sum("cached_tokens"),
+        completion=Sum("completion_tokens"),
+        cost=Sum("cost_usd"),
+        simulated=Count("id", filter=Q(simulated=True)),
+    )
+    return Spend(
+        llm_calls=totals["calls"] or 0,
+        input_tokens=totals["prompt"] or 0,
+        cached_tokens=totals["cached"] or 0,
+        output_tokens=totals["completion"] or 0,
+        cost_usd=totals["cost"] or Decimal("0"),
+        simulated=bool(totals["simulated"]),
+    )
+
+
+def item_held(item: JobDocument, worker: str):
+    """The item, only while this runner still holds it (not reclaimed after a lease
+    expiry): the guard that keeps a slow runner from writing twice."""
+    return JobDocument.objects.filter(
+        pk=item.pk, status=ItemStatus.RUNNING, worker=worker, attempts=item.attempts
+    )
+
+
+def _extraction_rows(
+    *, job: ProcessingJob, version: SchemaVersion, document_id: int, values: dict
+) -> list[Extraction]:
+    rows = []
+    for variable in version.variables:
+        value = values.get(variable["key"])
+        rows.append(
+            Extraction(
+                document_id=document_id,
+                schema_version=version,
+                job=job,
+                variable_key=variable["key"],
+                # A NUL in a model's answer would make PostgreSQL refuse the whole row.
+                value=without_nul(value.value) if value else None,
+                raw=without_nul(value.raw) if value else None,
+                evidence=without_nul(value.evidence or "") if value else "",
+                evidence_start=value.evidence_start if value else None,
+                evidence_end=value.evidence_end if value else None,
+                confidence=value.confidence if value else None,
+                status=value.status if value else Extraction.Status.ERROR,
+                message=without_nul(value.message or "")
+                if value
+                else "No answer for this variable.",
+                model=job.model,
+            )
+        )
+    return rows
+
+
+EXTRACTION_MODEL_FIELDS = [
+    "job",
+    "value",
+    "raw",
+    "evidence",
+    "evidence_start",
+    "evidence_end",
+    "confidence",
+    "status",
+    "message",
+    "model",
+    "sort_number",
+    "sort_text",
+    "updated_at",
+]
+
+
+def _counter_updates(spend: Spend, budget: JobBudget | None, **extra) -> dict:
+    """The job row's share of an item's outcome. With a budget, the calls' costs were
+    added as they settled (``budget.charged``) and what the item still holds goes back;
+    the ledger's figure stays the truth, so only the difference is added."""
+    updates = {
+        "llm_calls": F("llm_calls") + spend.llm_calls,
+        "input_tokens": F("input_tokens") + spend.input_tokens,
+        "cached_tokens": F("cached_tokens") + spend.cached_tokens,
+        "output_tokens": F("output_tokens") + spend.output_tokens,
+        "cost_usd": F("cost_usd") + (spend.cost_usd - (budget.charged if budget else 0)),
+        "heartbeat_at": timezone.now(),
+        **extra,
+    }
+    if budget is not None and budget.reserved:
+        updates["reserved_usd"] = F("reserved_usd") - budget.reserved
+    if spend.simulated:
+        updates["simulated"] = True
+    return updates
+
+
+# An item's outcome clears what its claim held against the job's budget (budget.py).
+_BUDGET_CLEARED = {"reserved_usd": 0, "charged_usd": 0}
+
+
+def _attempt_refund(spend: Spend) -> dict:
+    """A claim that sent nothing to the provider (a budget refusal, a pause or cancel
+    before the first call) does not count among the document's attempts."""
+    return {"attempts": F("attempts") - 1} if spend.llm_calls == 0 else {}
+
+
+def item_complete(
+    *,
+    job: ProcessingJob,
+    version: SchemaVersion,
+    item: JobDocument,
+    worker: str,
+    values: dict,
+    budget: JobBudget | None = None,
+) -> bool:
+    """Write the document's values and mark the item done, atomically."""
+    spend = _spend_since(job_id=job.pk, document_id=item.document_id, since=item.started_at)
+    now = timezone.now()
+    with transaction.atomic():
+        won = item_held(item, worker).update(
+            status=ItemStatus.DONE,
+            finished_at=now,
+            lease_expires_at=None,
+            error="",
+            llm_calls=spend.llm_calls,
+            input_tokens=spend.input_tokens,
+            output_tokens=spend.output_tokens,
+            cost_usd=spend.cost_usd,
+            **_BUDGET_CLEARED,
+        )
+        if not won:
+            return False
+        rows = _extraction_rows(
+            job=job, version=version, document_id=item.document_id, values=values
+        )
+        for row in rows:
+            row.updated_at = now
+            row.refresh_sort_keys()
+        Extraction.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["document", "schema_version", "variable_key"],
+            update_fields=EXTRACTION_MODEL_FIELDS,
+        )
+        ProcessingJob.objects.filter(pk=job.pk).update(
+            **_counter_updates(
+                spend, budget, processed=F("processed") + 1, succeeded=F("succeeded") + 1
+            )
+        )
+    return True
+
+
+def item_give_back(
+    *,
+    job: ProcessingJob,
+    item: JobDocument,
+    worker: str,
+    reason: str,
+    budget: JobBudget | None = None,
+    refused: bool = False,
+) -> bool:
+    """A transient failure with attempts left, or (``refused``) a call the budget could
+    not admit yet: the item goes back to the queue."""
+    spend = _spend_since(job_id=job.pk, document_id=item.document_id, since=item.started_at)
+    with transaction.atomic():
+        won = item_held(item, worker).update(
+            status=ItemStatus.PENDING,
+            lease_expires_at=None,
+            worker="",
+            error=reason,
+            **_BUDGET_CLEARED,
+            **(_attempt_refund(spend) if refused else {}),
+        )
+        if won:
+            ProcessingJob.objects.filter(pk=job.pk).update(**_counter_updates(spend, budget))
+    if won:
+        job_log(
+            job,
+            "item_retry",
+            f"Will retry: {reason}",
+            level=ProcessingLog.Level.WARNING,
+            document_id=item.document_id,
+            data={"attempt": item.attempts},
+        )
+    return bool(won)
+
+
+def item_fail(
+    *,
+    job: ProcessingJob,
+    item: JobDocument,
+    worker: str,
+    reason: str,
+    budget: JobBudget | None = None,
+) -> bool:
+    spend = _spend_since(job_id=job.pk, document_id=item.document_id, since=item.started_at)
+    with transaction.atomic():
+        won = item_held(item, worker).update(
+            status=ItemStatus.FAILED,
+            finished_at=timezone.now(),
+            lease_expires_at=None,
+            error=reason,
+            llm_calls=spend.llm_calls,
+            input_tokens=spend.input_tokens,
+            output_tokens=spend.output_tokens,
+            cost_usd=spend.cost_usd,
+            **_BUDGET_CLEARED,
+        )
+        if won:
+            ProcessingJob.objects.filter(pk=job.pk).update(
+                **_counter_updates(
+                    spend, budget, processed=F("processed") + 1, failed=F("failed") + 1
+                )
+            )
+    if won:
+        job_log(
+            job,
+            "item_failed",
+            reason,
+            level=ProcessingLog.Level.ERROR,
+            document_id=item.document_id,
+            data={"attempts": item.attempts},
+        )
+    return bool(won)
+
+
+def item_release(
+    *,
+    job: ProcessingJob,
+    item: JobDocument,
+    worker: str,
+    status: str,
+    budget: JobBudget | None = None,
+) -> None:
+    """Cancelled or paused mid-document: no values are written; a paused job's item goes
+    back to pending, a cancelled job's item is cancelled. Calls already answered for it
+    were billed, so they count in the job's spend (and come back from the cache)."""
+    spend = _spend_since(job_id=job.pk, document_id=item.document_id, since=item.started_at)
+    with transaction.atomic():
+        won = item_held(item, worker).update(
+            status=status,
+            lease_expires_at=None,
+            worker="",
+            **_BUDGET_CLEARED,
+            **_attempt_refund(spend),
+        )
+        if won:
+            ProcessingJob.objects.filter(pk=job.pk).update(**_counter_updates(spend, budget))
