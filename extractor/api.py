@@ -170,11 +170,10 @@ class PageNumberPagination(pagination.PageNumberPagination):
     page_size = DEFAULT_PAGE_SIZE
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
+    last_page_strings = ()  # no ?page=last: a page is a number, in every list
 
     def get_page_size(self, request) -> int:
         return page_size_param(request.query_params.get(self.page_size_query_param))
-
-    last_page_strings = ()  # no ?page=last: a page is a number, in every list
 
     def get_page_number(self, request, paginator) -> int:
         number = page_number_param(request.query_params.get(self.page_query_param))

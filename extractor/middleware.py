@@ -17,7 +17,6 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from extractor import health
 from extractor.api import error_response
-from extractor.parsers import too_deep_error
 
 API_PREFIX = "/api/"
 logger = logging.getLogger(__name__)
@@ -133,30 +132,21 @@ class ApiErrorMiddleware:
         if not request.path_info.startswith(API_PREFIX):
             return None
         view_class = getattr(view_func, "cls", None) or getattr(view_func, "view_class", None)
-        uploading = getattr(view_class, "takes_uploads", False)
-        if uploading and request.content_type.startswith("multipart/"):
-            limit = settings.UPLOAD_MAX_REQUEST_BYTES
-            message = "The upload is larger than {size}. Send fewer files at a time."
-            code = "file_too_large"
-        else:
-            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-            message = "The request body is larger than the limit of {size} for this endpoint."
-            code = "request_too_large"
+        upload = getattr(view_class, "takes_uploads", False) and request.content_type.startswith(
+            "multipart/"
+        )
+        limit = (
+            settings.UPLOAD_MAX_REQUEST_BYTES if upload else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        )
         if limit is not None and _content_length(request) > limit:
-            return error_response(413, code, message.format(size=_size(limit)), limit_bytes=limit)
+            return _too_large(limit, upload=upload)
         return None
 
     def process_exception(self, request: HttpRequest, exception: Exception):
         if not request.path_info.startswith(API_PREFIX):
             return None
         if isinstance(exception, RequestDataTooBig):
-            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-            return error_response(
-                413,
-                "request_too_large",
-                f"The request body is larger than the limit of {_size(limit)} for this endpoint.",
-                limit_bytes=limit,
-            )
+            return _too_large(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
         if isinstance(
             exception, OperationalError | InterfaceError | RedisConnectionError | RedisTimeoutError
         ):
@@ -168,9 +158,6 @@ class ApiErrorMiddleware:
             )
         if isinstance(exception, TooManyFieldsSent | TooManyFilesSent):
             return error_response(400, "too_many_fields", str(exception))
-        if isinstance(exception, RecursionError):
-            # JSON read outside the API parser (none today): the same answer as the parser.
-            return error_response(400, "too_deeply_nested", str(too_deep_error().detail))
         return None
 
 
@@ -181,9 +168,15 @@ def _content_length(request: HttpRequest) -> int:
         return 0
 
 
-def _size(limit: int) -> str:
+def _too_large(limit: int, *, upload: bool = False) -> HttpResponse:
+    """413 for a body over ``limit``: an upload's, or any other request's."""
     megabytes = limit / 1024**2
-    return f"{megabytes:g} MB" if megabytes >= 1 else f"{limit:,} bytes"
+    size = f"{megabytes:g} MB" if megabytes >= 1 else f"{limit:,} bytes"
+    if upload:
+        message = f"The upload is larger than {size}. Send fewer files at a time."
+        return error_response(413, "file_too_large", message, limit_bytes=limit)
+    message = f"The request body is larger than the limit of {size} for this endpoint."
+    return error_response(413, "request_too_large", message, limit_bytes=limit)
 
 
 def _is_json(response: HttpResponse) -> bool:

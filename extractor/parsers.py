@@ -47,7 +47,7 @@ def nesting_depth(data: Any, *, limit: int) -> int:
     return deepest
 
 
-def too_deep_error() -> TooDeep:
+def _too_deep() -> TooDeep:
     return TooDeep(
         f"The JSON body is nested more than {MAX_DEPTH} levels deep; "
         "no request of this API needs that many."
@@ -65,9 +65,9 @@ def json_loads_bounded(text: str | bytes) -> Any:
     try:
         data = json.loads(text, parse_constant=_refuse_constant)
     except RecursionError:
-        raise too_deep_error() from None
+        raise _too_deep() from None
     if nesting_depth(data, limit=MAX_DEPTH) > MAX_DEPTH:
-        raise too_deep_error()
+        raise _too_deep()
     try:
         json.dumps(data, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:

@@ -5,9 +5,9 @@ A runner (one Celery task) works a job for at most ``PROCESSING_TASK_SECONDS`` o
 Each thread loops: claim one item (conditional UPDATE, lease), make the document's
 calls through the gateway, validate, and write the extractions together with the
 item's status in one transaction that only succeeds if this runner still holds the
-lease (``outcomes.py``). A dead runner's items come back when their lease expires (the sweeper), and
-calls already answered come back from the gateway's cache, so a crash repeats at most
-the calls in flight. A job with a budget admits every call before it is sent
+lease (``outcomes.py``). A dead runner's items come back when their lease expires
+(the sweeper), and calls already answered come back from the gateway's cache, so a
+crash repeats at most the calls in flight. A job with a budget admits every call before it is sent
 (``budget.py``), so its spend never passes the budget however many runners it has.
 """
 

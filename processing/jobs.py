@@ -47,6 +47,22 @@ def active_run(*, project_id: int, version_id: int, kind: str) -> ProcessingJob 
     )
 
 
+def _nothing_to_run(run: dict, message: str) -> JobConflict:
+    """No document left for a new run: because the same run is active (started a moment
+    ago, with these documents), or as ``message`` says."""
+    if active_run(**run) is not None:
+        return _run_conflict(**run)
+    return JobConflict(message, code="nothing_to_process")
+
+
+def _without_taken(*, project: Project, version, chosen: list[int]) -> list[int]:
+    """``chosen`` less what another run took since it was chosen. Called in the
+    transaction that creates the job: the project's row lock orders job creations."""
+    Project.objects.select_for_update().filter(pk=project.pk).first()
+    taken = _in_flight(version.pk, project.model_name)
+    return [pk for pk in chosen if pk not in taken]
+
+
 def _run_conflict(*, project_id: int, version_id: int, kind: str) -> JobConflict:
     job = active_run(project_id=project_id, version_id=version_id, kind=kind)
     if job is None:  # finished between the refusal and this read: say so plainly
@@ -141,27 +157,24 @@ def _not_done(documents: QuerySet[Document], version_id: int, model: str) -> Que
     with_results = Extraction.objects.filter(
         document=OuterRef("pk"), schema_version_id=version_id, model=model
     )
-    in_flight = JobDocument.objects.filter(
-        document=OuterRef("pk"),
+    in_flight = _in_flight_items(version_id, model).filter(document=OuterRef("pk"))
+    return documents.exclude(Exists(with_results)).exclude(Exists(in_flight))
+
+
+def _in_flight_items(version_id: int, model: str) -> QuerySet[JobDocument]:
+    """Items queued or being processed for this version and model by a job that still
+    holds them (of either kind): a new run leaves their documents out, or they are paid
+    twice."""
+    return JobDocument.objects.filter(
         job__schema_version_id=version_id,
         job__model=model,
         job__status__in=ProcessingJob.HOLDING,
         status__in=[ItemStatus.PENDING, ItemStatus.RUNNING],
     )
-    return documents.exclude(Exists(with_results)).exclude(Exists(in_flight))
 
 
 def _in_flight(version_id: int, model: str) -> set[int]:
-    """Documents queued or being processed for this version and model by a job that
-    still holds them (of either kind): a new run leaves them out, or they are paid twice."""
-    return set(
-        JobDocument.objects.filter(
-            job__schema_version_id=version_id,
-            job__model=model,
-            job__status__in=ProcessingJob.HOLDING,
-            status__in=[ItemStatus.PENDING, ItemStatus.RUNNING],
-        ).values_list("document_id", flat=True)
-    )
+    return set(_in_flight_items(version_id, model).values_list("document_id", flat=True))
 
 
 def full_run_documents(project: Project, version_id: int) -> QuerySet[Document]:
@@ -266,12 +279,10 @@ def job_create(
         seed=seed,
     )
     if not chosen:
-        if active_run(**run) is not None:  # started a moment ago, with these documents
-            raise _run_conflict(**run)
-        raise JobConflict(
+        raise _nothing_to_run(
+            run,
             f"Every ready document already has results for version {version.number} with "
             f"{model} (or is being processed). Nothing to run.",
-            code="nothing_to_process",
         )
     estimate = job_estimate(
         project=project, version=version, kind=ProcessingJob.Kind.FULL, document_ids=chosen
@@ -279,21 +290,15 @@ def job_create(
     try:
         with transaction.atomic():
             if not document_ids:
-                # Another run of the project may have taken some of these documents since
-                # they were chosen: the project's row lock orders job creations, and what
-                # the other took is dropped here.
-                Project.objects.select_for_update().filter(pk=project.pk).first()
-                taken = _in_flight(version.pk, model)
-                if taken.intersection(chosen):
-                    chosen = [pk for pk in chosen if pk not in taken]
-                    if not chosen and active_run(**run) is not None:
-                        raise _run_conflict(**run)
-                    if not chosen:
-                        raise JobConflict(
-                            "The documents of this run were all taken by another run "
-                            "started a moment ago. Nothing to run.",
-                            code="nothing_to_process",
-                        )
+                untaken = _without_taken(project=project, version=version, chosen=chosen)
+                if not untaken:
+                    raise _nothing_to_run(
+                        run,
+                        "The documents of this run were all taken by another run started "
+                        "a moment ago. Nothing to run.",
+                    )
+                if len(untaken) < len(chosen):
+                    chosen = untaken
                     estimate = job_estimate(
                         project=project,
                         version=version,

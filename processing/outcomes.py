@@ -9,6 +9,7 @@ held against the job's budget (``budget.py``), so ``cost_usd`` ends equal to the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -145,6 +146,41 @@ def _attempt_refund(spend: Spend) -> dict:
     return {"attempts": F("attempts") - 1} if spend.llm_calls == 0 else {}
 
 
+def _spent(spend: Spend) -> dict:
+    """What a finished item records of its document's calls."""
+    return {
+        "llm_calls": spend.llm_calls,
+        "input_tokens": spend.input_tokens,
+        "output_tokens": spend.output_tokens,
+        "cost_usd": spend.cost_usd,
+    }
+
+
+def _item_close(
+    *,
+    job: ProcessingJob,
+    item: JobDocument,
+    worker: str,
+    budget: JobBudget | None,
+    fields: Callable[[Spend], dict],
+    counts: dict | None = None,
+    write: Callable[[], None] | None = None,
+) -> bool:
+    """One outcome of a claimed item, in one transaction that only commits while this
+    runner still holds it: the item's row (``fields`` of the document's spend, and the
+    budget it held cleared), then ``write`` (the values), then the job's counters."""
+    spend = _spend_since(job_id=job.pk, document_id=item.document_id, since=item.started_at)
+    with transaction.atomic():
+        if not item_held(item, worker).update(**fields(spend), **_BUDGET_CLEARED):
+            return False
+        if write is not None:
+            write()
+        ProcessingJob.objects.filter(pk=job.pk).update(
+            **_counter_updates(spend, budget, **(counts or {}))
+        )
+    return True
+
+
 def item_complete(
     *,
     job: ProcessingJob,
@@ -155,22 +191,9 @@ def item_complete(
     budget: JobBudget | None = None,
 ) -> bool:
     """Write the document's values and mark the item done, atomically."""
-    spend = _spend_since(job_id=job.pk, document_id=item.document_id, since=item.started_at)
     now = timezone.now()
-    with transaction.atomic():
-        won = item_held(item, worker).update(
-            status=ItemStatus.DONE,
-            finished_at=now,
-            lease_expires_at=None,
-            error="",
-            llm_calls=spend.llm_calls,
-            input_tokens=spend.input_tokens,
-            output_tokens=spend.output_tokens,
-            cost_usd=spend.cost_usd,
-            **_BUDGET_CLEARED,
-        )
-        if not won:
-            return False
+
+    def write_values() -> None:
         rows = _extraction_rows(
             job=job, version=version, document_id=item.document_id, values=values
         )
@@ -183,12 +206,22 @@ def item_complete(
             unique_fields=["document", "schema_version", "variable_key"],
             update_fields=EXTRACTION_MODEL_FIELDS,
         )
-        ProcessingJob.objects.filter(pk=job.pk).update(
-            **_counter_updates(
-                spend, budget, processed=F("processed") + 1, succeeded=F("succeeded") + 1
-            )
-        )
-    return True
+
+    return _item_close(
+        job=job,
+        item=item,
+        worker=worker,
+        budget=budget,
+        fields=lambda spend: {
+            "status": ItemStatus.DONE,
+            "finished_at": now,
+            "lease_expires_at": None,
+            "error": "",
+            **_spent(spend),
+        },
+        counts={"processed": F("processed") + 1, "succeeded": F("succeeded") + 1},
+        write=write_values,
+    )
 
 
 def item_give_back(
@@ -202,18 +235,19 @@ def item_give_back(
 ) -> bool:
     """A transient failure with attempts left, or (``refused``) a call the budget could
     not admit yet: the item goes back to the queue."""
-    spend = _spend_since(job_id=job.pk, document_id=item.document_id, since=item.started_at)
-    with transaction.atomic():
-        won = item_held(item, worker).update(
-            status=ItemStatus.PENDING,
-            lease_expires_at=None,
-            worker="",
-            error=reason,
-            **_BUDGET_CLEARED,
+    won = _item_close(
+        job=job,
+        item=item,
+        worker=worker,
+        budget=budget,
+        fields=lambda spend: {
+            "status": ItemStatus.PENDING,
+            "lease_expires_at": None,
+            "worker": "",
+            "error": reason,
             **(_attempt_refund(spend) if refused else {}),
-        )
-        if won:
-            ProcessingJob.objects.filter(pk=job.pk).update(**_counter_updates(spend, budget))
+        },
+    )
     if won:
         job_log(
             job,
@@ -223,7 +257,7 @@ def item_give_back(
             document_id=item.document_id,
             data={"attempt": item.attempts},
         )
-    return bool(won)
+    return won
 
 
 def item_fail(
@@ -234,25 +268,20 @@ def item_fail(
     reason: str,
     budget: JobBudget | None = None,
 ) -> bool:
-    spend = _spend_since(job_id=job.pk, document_id=item.document_id, since=item.started_at)
-    with transaction.atomic():
-        won = item_held(item, worker).update(
-            status=ItemStatus.FAILED,
-            finished_at=timezone.now(),
-            lease_expires_at=None,
-            error=reason,
-            llm_calls=spend.llm_calls,
-            input_tokens=spend.input_tokens,
-            output_tokens=spend.output_tokens,
-            cost_usd=spend.cost_usd,
-            **_BUDGET_CLEARED,
-        )
-        if won:
-            ProcessingJob.objects.filter(pk=job.pk).update(
-                **_counter_updates(
-                    spend, budget, processed=F("processed") + 1, failed=F("failed") + 1
-                )
-            )
+    won = _item_close(
+        job=job,
+        item=item,
+        worker=worker,
+        budget=budget,
+        fields=lambda spend: {
+            "status": ItemStatus.FAILED,
+            "finished_at": timezone.now(),
+            "lease_expires_at": None,
+            "error": reason,
+            **_spent(spend),
+        },
+        counts={"processed": F("processed") + 1, "failed": F("failed") + 1},
+    )
     if won:
         job_log(
             job,
@@ -262,7 +291,7 @@ def item_fail(
             document_id=item.document_id,
             data={"attempts": item.attempts},
         )
-    return bool(won)
+    return won
 
 
 def item_release(
@@ -276,14 +305,15 @@ def item_release(
     """Cancelled or paused mid-document: no values are written; a paused job's item goes
     back to pending, a cancelled job's item is cancelled. Calls already answered for it
     were billed, so they count in the job's spend (and come back from the cache)."""
-    spend = _spend_since(job_id=job.pk, document_id=item.document_id, since=item.started_at)
-    with transaction.atomic():
-        won = item_held(item, worker).update(
-            status=status,
-            lease_expires_at=None,
-            worker="",
-            **_BUDGET_CLEARED,
+    _item_close(
+        job=job,
+        item=item,
+        worker=worker,
+        budget=budget,
+        fields=lambda spend: {
+            "status": status,
+            "lease_expires_at": None,
+            "worker": "",
             **_attempt_refund(spend),
-        )
-        if won:
-            ProcessingJob.objects.filter(pk=job.pk).update(**_counter_updates(spend, budget))
+        },
+    )
