@@ -3,8 +3,9 @@
 Only reviewed values count: an extraction a person verified or corrected. The person's
 answer is their correction where they made one, else the model's value they confirmed.
 
-Values are normalised by variable type before they are compared, so that formatting
-differences a researcher would not call a disagreement do not count as one:
+Values are compared in the form their type gives them (``ValueType.comparable`` and
+``ValueType.same`` in ``schemas.types``), so that formatting differences a researcher
+would not call a disagreement do not count as one:
 
 - ``text``, ``category``: Unicode NFKC, case folded, runs of whitespace collapsed,
   punctuation stripped at both ends (``"  Germany."`` equals ``"germany"``).
@@ -12,47 +13,42 @@ differences a researcher would not call a disagreement do not count as one:
   ``12.5`` agree); ``integer``: exact integer equality (``12`` and ``12.0`` agree).
 - ``date``: the same ISO 8601 string, zero-padded (``"2024-1-5"`` is ``"2024-01-05"``);
   a partial date only equals the same partial date.
-- ``boolean``: ``True``/``False``, also from ``"yes"``/``"no"``/``"true"``/``"1"``...
+- ``boolean``: ``True``/``False``, also from the yes/no words validation reads.
 - ``multi_category``, ``list``: sets of normalised texts (order and repeats ignored).
 
 A value that cannot be read as its type falls back to the text rule. Empty text and an
 empty list are "absent", like None, and absent equals absent: the model and the person
 both say the document does not give a value.
 
-Cohen's kappa, the agreement corrected for chance, is computed for ``boolean`` and
-``category`` variables from the confusion table of normalised values, "absent" being a
-class of its own. It is None when nothing was reviewed and when chance agreement is
-already 1 (both sides used one and the same class only): kappa is undefined there,
-while the plain agreement is still 1.0. For ``multi_category`` it is the mean of one
-present/absent kappa per category that either side used (categories where that kappa
-is undefined are left out; None if all are). Other types have no kappa: chance
-agreement means little for free text and numbers.
+Cohen's kappa, the agreement corrected for chance, is computed for the types whose
+``kappa`` is ``classes`` (``boolean`` and ``category``) from the confusion table of
+normalised values, "absent" being a class of its own. It is None when nothing was
+reviewed and when chance agreement is already 1 (both sides used one and the same class
+only): kappa is undefined there, while the plain agreement is still 1.0. For
+``per_category`` (``multi_category``) it is the mean of one present/absent kappa per
+category that either side used (categories where that kappa is undefined are left out;
+None if all are). Other types have no kappa: chance agreement means little for free
+text and numbers.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import functools
-import math
-import re
-import unicodedata
 from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from decimal import Decimal
 from statistics import fmean
 from typing import Any
 
-VARIABLE_TYPES = frozenset(
-    {"text", "integer", "number", "boolean", "date", "category", "multi_category", "list"}
-)
-KAPPA_TYPES = frozenset({"boolean", "category", "multi_category"})
-NUMBER_REL_TOL = 1e-6
-NUMBER_ABS_TOL = 1e-12
+from schemas.types import ValueType, normalise_text, value_type
 
-_TRUE_WORDS = frozenset({"true", "yes", "y", "1"})
-_FALSE_WORDS = frozenset({"false", "no", "n", "0"})
-_DATE_RE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
+__all__ = [
+    "AgreementResult",
+    "agreement_summary",
+    "cohen_kappa",
+    "normalise_text",
+    "normalise_value",
+    "variable_agreement",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,21 +63,24 @@ class AgreementResult:
 
 def variable_agreement(*, var_type: str, pairs: Sequence[tuple[Any, Any]]) -> AgreementResult:
     """Agreement and (where it means something) kappa over (model, human) value pairs."""
-    if var_type not in VARIABLE_TYPES:
-        raise ValueError(f"Unknown variable type {var_type!r}.")
-    normalised = [
-        (normalise_value(var_type, model), normalise_value(var_type, human))
-        for model, human in pairs
-    ]
+    kind = _type(var_type)
+    normalised = [(kind.comparable(model), kind.comparable(human)) for model, human in pairs]
     if not normalised:
         return AgreementResult(n_verified=0, n_agree=0, agreement=None, kappa=None)
-    n_agree = sum(_same(var_type, model, human) for model, human in normalised)
+    n_agree = sum(kind.same(model, human) for model, human in normalised)
     return AgreementResult(
         n_verified=len(normalised),
         n_agree=n_agree,
         agreement=n_agree / len(normalised),
-        kappa=_kappa(var_type, normalised),
+        kappa=_kappa(kind, normalised),
     )
+
+
+def _type(var_type: str) -> ValueType:
+    try:
+        return value_type(var_type)
+    except ValueError:
+        raise ValueError(f"Unknown variable type {var_type!r}.") from None
 
 
 def agreement_summary(
@@ -132,120 +131,20 @@ def cohen_kappa(pairs: Iterable[tuple[Hashable, Hashable]]) -> float | None:
     return (agree * n - chance) / (n * n - chance)
 
 
-# --- normalisation --------------------------------------------------------------------
+# --- normalisation and kappa -------------------------------------------------------------
 
 
 def normalise_value(var_type: str, value: Any) -> Any:
     """The comparable form of a value for its type; None means "absent"."""
-    if value is None:
-        return None
-    if var_type in {"multi_category", "list"}:
-        return _normalise_set(value)
-    if var_type == "number":
-        return _normalise_number(value)
-    if var_type == "integer":
-        return _normalise_integer(value)
-    if var_type == "boolean":
-        return _normalise_boolean(value)
-    if var_type == "date":
-        return _normalise_date(value)
-    return normalise_text(value)
+    return _type(var_type).comparable(value)
 
 
-def normalise_text(value: Any) -> str | None:
-    """NFKC, case folded, whitespace collapsed, punctuation stripped at the ends."""
-    if value is None:
-        return None
-    return _normalised(value if isinstance(value, str) else str(value))
-
-
-@functools.lru_cache(maxsize=4096)
-def _normalised(text: str) -> str | None:
-    # Cached: reviewed values repeat (categories, years, names) across documents.
-    text = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
-    text = " ".join(text.split())
-    start, end = 0, len(text)
-    while start < end and _is_edge_noise(text[start]):
-        start += 1
-    while end > start and _is_edge_noise(text[end - 1]):
-        end -= 1
-    return text[start:end] or None
-
-
-def _is_edge_noise(char: str) -> bool:
-    return char.isspace() or unicodedata.category(char).startswith("P")
-
-
-def _normalise_number(value: Any) -> Any:
-    if isinstance(value, bool):
-        return normalise_text(value)
-    if isinstance(value, int | float | Decimal):
-        number = float(value)
-        return number if not math.isnan(number) else None
-    if isinstance(value, str):
-        try:
-            return _normalise_number(float(value.strip()))
-        except ValueError:
-            pass
-    return normalise_text(value)
-
-
-def _normalise_integer(value: Any) -> Any:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value  # not through float: big integers would lose digits
-    number = _normalise_number(value)
-    if isinstance(number, float) and number.is_integer():
-        return int(number)
-    return number
-
-
-def _normalise_boolean(value: Any) -> Any:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    text = normalise_text(value)
-    if text in _TRUE_WORDS:
-        return True
-    if text in _FALSE_WORDS:
-        return False
-    return text
-
-
-def _normalise_date(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    match = _DATE_RE.fullmatch(value.strip()) if isinstance(value, str) else None
-    if match is None:
-        return normalise_text(value)
-    year, month, day = match.groups()
-    parts = [year] + [f"{int(part):02d}" for part in (month, day) if part is not None]
-    return "-".join(parts)
-
-
-def _normalise_set(value: Any) -> frozenset[str] | None:
-    items = value if isinstance(value, list | tuple | set | frozenset) else [value]
-    normalised = frozenset(text for item in items if (text := normalise_text(item)) is not None)
-    return normalised or None
-
-
-# --- comparison -------------------------------------------------------------------------
-
-
-def _same(var_type: str, model: Any, human: Any) -> bool:
-    if var_type == "number" and isinstance(model, float) and isinstance(human, float):
-        return math.isclose(model, human, rel_tol=NUMBER_REL_TOL, abs_tol=NUMBER_ABS_TOL)
-    return model == human
-
-
-def _kappa(var_type: str, normalised: list[tuple[Any, Any]]) -> float | None:
-    if var_type not in KAPPA_TYPES:
-        return None
-    if var_type == "multi_category":
+def _kappa(kind: ValueType, normalised: list[tuple[Any, Any]]) -> float | None:
+    if kind.kappa == "per_category":
         return _multi_category_kappa(normalised)
-    return cohen_kappa(normalised)
+    if kind.kappa == "classes":
+        return cohen_kappa(normalised)
+    return None
 
 
 def _multi_category_kappa(normalised: list[tuple[Any, Any]]) -> float | None:

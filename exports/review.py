@@ -8,8 +8,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from processing.answers import CoercionError, coerce_value
 from processing.models import Extraction, ProcessingLog
+from schemas.types import CoercionError, VariableType, read_value
 
 UNSET = object()
 # A person's value, written as JSON: a long text answer or a list of a hundred items fit.
@@ -29,7 +29,7 @@ def variable_of(extraction: Extraction) -> dict:
     for variable in extraction.schema_version.variables:
         if variable["key"] == extraction.variable_key:
             return variable
-    return {"key": extraction.variable_key, "type": "text", "allowed_values": []}
+    return {"key": extraction.variable_key, "type": VariableType.TEXT, "allowed_values": []}
 
 
 def _typed(variable: dict, value: Any) -> Any:
@@ -38,7 +38,7 @@ def _typed(variable: dict, value: Any) -> Any:
             {"human_value": [f"A value holds at most {HUMAN_VALUE_MAX_CHARS:,} characters."]}
         )
     try:
-        typed, _notes = coerce_value(variable, value)
+        typed, _notes = read_value(variable, value)
     except CoercionError as exc:
         raise ReviewError({"human_value": [str(exc)]}) from None
     # PostgreSQL stores no NUL character (in text or JSON): refuse it here, not with a 500.

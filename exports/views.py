@@ -31,7 +31,7 @@ from extractor.throttling import wizard_throttle
 from processing.models import Extraction
 from projects.selectors import project_get_for_user
 from projects.views import project_context
-from schemas.models import CATEGORY_TYPES
+from schemas.types import value_type
 from schemas.versions import with_version_number
 
 EVIDENCE_CONTEXT_CHARS = 1500
@@ -138,19 +138,18 @@ def _cell_context(
     """What the value's page shows; ``typed`` is a refused correction as the form sent
     it, shown again so the person can mend it instead of typing it anew."""
     variable = variable_of(extraction)
+    kind = value_type(variable["type"])
     current = extraction.final_value
     if typed is not None:
-        current = typed if variable["type"] == "multi_category" else "\n".join(typed)
+        current = typed if kind.widget == "checkboxes" else "\n".join(typed)
     return {
         "project": project,
         "extraction": extraction,
         "variable": variable,
+        "widget": kind.widget,
         "evidence_view": _evidence_view(extraction),
-        "is_category": variable["type"] in CATEGORY_TYPES,
         "current_list": current if isinstance(current, list) else [],
-        "current_lines": "\n".join(str(item) for item in current)
-        if isinstance(current, list)
-        else ("" if current is None else str(current)),
+        "current_lines": kind.form_text(current),
         "error": error,
     }
 
@@ -166,19 +165,6 @@ def cell(request: HttpRequest, project_id: int, extraction_id: int) -> HttpRespo
     return push_url(render(request, "wizard/step5/cell.html#cell-detail", context), False)
 
 
-def _submitted_value(request: HttpRequest, variable: dict):
-    """The correction as typed in the form, shaped for the variable's type."""
-    kind = variable["type"]
-    if kind == "multi_category":
-        return request.POST.getlist("human_value")
-    raw = request.POST.get("human_value", "")
-    if kind == "list":
-        return [line.strip() for line in raw.splitlines() if line.strip()]
-    if kind == "boolean":
-        return {"true": True, "false": False}.get(raw)
-    return raw if raw.strip() else None
-
-
 @require_POST
 def cell_review(request: HttpRequest, project_id: int, extraction_id: int) -> HttpResponse:
     project, extraction = _extraction_for(request, project_id, extraction_id)
@@ -186,7 +172,9 @@ def cell_review(request: HttpRequest, project_id: int, extraction_id: int) -> Ht
     error = ""
     try:
         if action == "correct":
-            value = _submitted_value(request, variable_of(extraction))
+            variable = variable_of(extraction)
+            fields = request.POST.getlist("human_value")
+            value = value_type(variable["type"]).from_form(variable, fields)
             extraction_review(extraction=extraction, user=request.user, human_value=value)
             done = "Correction saved; the model's value is kept beside it."
         elif action == "verify":

@@ -62,11 +62,11 @@ from exports.cells import (
     scalar_text,
     truncate_for_excel,
 )
+from schemas.types import TYPES, VariableType
 
-VARIABLE_KINDS = frozenset(
-    {"text", "integer", "number", "boolean", "date", "category", "multi_category", "list"}
-)
-COLUMN_KINDS = VARIABLE_KINDS | {"id", "metadata", "evidence", "status"}
+COLUMN_KINDS = frozenset(TYPES) | {"id", "metadata", "evidence", "status"}
+# Columns whose ISO strings become real dates in XLSX: the types that say so.
+DATE_KINDS = frozenset(name for name, kind in TYPES.items() if kind.is_date)
 FIXED_COLUMNS = ("document_id", "document_name")
 EVIDENCE_SUFFIX = "__evidence"
 STATUS_SUFFIX = "__status"
@@ -86,9 +86,9 @@ _BOLD = Font(bold=True)
 class Column:
     """One column of the export.
 
-    ``kind`` is ``id``, ``text``, ``metadata``, a variable type, ``evidence`` or
-    ``status``; only ``date`` changes how a value is written (ISO strings become real
-    dates in XLSX). ``source`` says where :func:`wide_row` finds the value: the metadata
+    ``kind`` is ``id``, ``metadata``, a variable type, ``evidence`` or ``status``;
+    only a date type changes how a value is written (ISO strings become real dates in
+    XLSX). ``source`` says where :func:`wide_row` finds the value: the metadata
     key for ``metadata`` columns, the variable key for variable, evidence and status
     columns; it defaults to the column name.
     """
@@ -169,7 +169,7 @@ def wide_columns(
         metadata_columns.append(Column(name, "metadata", source=key))
     return [
         Column("document_id", "id"),
-        Column("document_name", "text"),
+        Column("document_name", VariableType.TEXT),
         *metadata_columns,
         *variable_columns,
     ]
@@ -206,7 +206,7 @@ def wide_row(
     for column in columns:
         if column.kind == "id":
             row.append(document_id)
-        elif column.name == "document_name" and column.kind == "text":
+        elif column.name == "document_name" and column.kind == VariableType.TEXT:
             row.append(document_name)
         elif column.kind == "metadata":
             row.append(metadata.get(column.source))
@@ -333,7 +333,7 @@ def _xlsx_sheet(sheet: Any, header: list[str], rows: list[list[Any]]) -> None:
     """A small sheet (codebook, metadata): every row is its own width sample."""
     _xlsx_header(sheet, header, rows)
     for row in rows:
-        sheet.append([_xlsx_cell(sheet, value, "text") for value in row])
+        sheet.append([_xlsx_cell(sheet, value, VariableType.TEXT) for value in row])
 
 
 def _xlsx_header(sheet: Any, header: list[str], sample: list[Sequence[Any]]) -> None:
@@ -354,7 +354,7 @@ def _xlsx_header(sheet: Any, header: list[str], sample: list[Sequence[Any]]) -> 
 
 def _xlsx_cell(sheet: Any, value: Any, kind: str) -> Any:
     """The value openpyxl should write; a WriteOnlyCell where it would guess wrong."""
-    if type(value) is str and kind != "date":  # most cells: take the short way
+    if type(value) is str and kind not in DATE_KINDS:  # most cells: take the short way
         return _xlsx_text(sheet, value)
     if value is None or isinstance(value, bool | int):
         if type(value) is int and abs(value) > 2**53:  # beyond a double: keep every digit

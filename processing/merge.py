@@ -21,11 +21,9 @@ from dataclasses import replace
 from typing import Any
 
 from processing.answers import Status, ValidatedValue
+from schemas.types import value_type
 
 __all__ = ["merge_chunk_answers"]
-
-SCALAR_TYPES = frozenset({"text", "integer", "number", "boolean", "date"})
-COLLECTION_TYPES = frozenset({"list", "multi_category"})
 
 # Which status describes a variable that no chunk gave a value for: an unreadable answer
 # says more than a failed call, which says more than "not found".
@@ -37,12 +35,15 @@ def merge_chunk_answers(
 ) -> dict[str, ValidatedValue]:
     """One value per variable from the validated answers of every chunk, in chunk order.
 
-    - text, integer, number, boolean, date: the value of the best chunk (evidence found
-      beats evidence not found, then the highest confidence, then the earliest chunk);
-    - category: the value most chunks gave; ties go to the highest summed confidence,
-      then to the value seen first;
-    - list, multi_category: the union of all chunks' items, first-seen order (allowed-
-      value order for multi_category), evidence from the chunk that gave the most items.
+    Each type says how (its ``merge_rule`` in ``schemas.types``):
+
+    - ``best`` (text, numbers, yes/no, dates): the value of the best chunk (evidence
+      found beats evidence not found, then the highest confidence, then the earliest);
+    - ``majority`` (category): the value most chunks gave; ties go to the highest summed
+      confidence, then to the value seen first;
+    - ``union`` (list, multi-category): the union of all chunks' items in the order the
+      type gives (first seen; allowed-value order for multi-categories), evidence from
+      the chunk that gave the most items.
 
     Evidence and offsets come from the chosen chunk, unchanged (see the module docstring).
     When chunks disagree the message lists the other values. With more than one chunk,
@@ -62,11 +63,12 @@ def _merge_variable(variable: dict, candidates: list[ValidatedValue]) -> Validat
     if len(candidates) == 1:
         return candidates[0]
     present = [(order, c) for order, c in enumerate(candidates) if c.value is not None]
+    rule = value_type(variable.get("type")).merge_rule
     if not present:
         chosen = _most_telling_failure(candidates)
-    elif variable.get("type") in COLLECTION_TYPES:
+    elif rule == "union":
         chosen = _union(variable, present)
-    elif variable.get("type") == "category":
+    elif rule == "majority":
         chosen = _majority(present)
     else:
         chosen = _best(present)
@@ -111,9 +113,7 @@ def _union(variable: dict, present: list[tuple[int, ValidatedValue]]) -> Validat
         for item in c.value:
             if item not in items:
                 items.append(item)
-    if variable.get("type") == "multi_category":
-        allowed = [str(v).strip() for v in variable.get("allowed_values") or []]
-        items.sort(key=lambda item: allowed.index(item) if item in allowed else len(allowed))
+    items = value_type(variable["type"]).ordered(variable, items)
     _, lead = min(present, key=lambda pair: _lead_rank(*pair))
     contributors = sum(1 for _, c in present if c.value)
     note = f"merged from {contributors} chunks" if contributors > 1 else ""

@@ -19,14 +19,9 @@ from projects.selectors import project_get_for_user
 from schemas import variables as variable_service
 from schemas.calls import prompt_preview
 from schemas.estimate import estimate_run
-from schemas.models import (
-    MAX_ALLOWED_VALUE_LENGTH,
-    MAX_ALLOWED_VALUES,
-    SchemaVersion,
-    Variable,
-    VariableType,
-)
+from schemas.models import MAX_ALLOWED_VALUE_LENGTH, MAX_ALLOWED_VALUES, SchemaVersion, Variable
 from schemas.suggestions import MAX_SUGGESTIONS, suggest_variables
+from schemas.types import VariableType
 from schemas.versions import (
     NOTE_MAX_LENGTH,
     NothingToConfirm,

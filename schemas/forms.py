@@ -5,13 +5,8 @@ from __future__ import annotations
 from django import forms
 
 from projects.models import Project
-from schemas.models import (
-    CATEGORY_TYPES,
-    MAX_ALLOWED_VALUE_LENGTH,
-    MAX_ALLOWED_VALUES,
-    Variable,
-    VariableType,
-)
+from schemas.models import MAX_ALLOWED_VALUE_LENGTH, MAX_ALLOWED_VALUES, Variable
+from schemas.types import CATEGORY_TYPES, VariableType
 from schemas.variables import (
     INSTRUCTIONS_MAX,
     LABEL_MAX,

@@ -6,20 +6,8 @@ from django.conf import settings
 from django.db import models
 
 from projects.models import Project
+from schemas.types import VariableType
 
-
-class VariableType(models.TextChoices):
-    TEXT = "text", "Text"
-    INTEGER = "integer", "Integer"
-    NUMBER = "number", "Number"
-    BOOLEAN = "boolean", "Yes / no"
-    DATE = "date", "Date"
-    CATEGORY = "category", "Category (one of)"
-    MULTI_CATEGORY = "multi_category", "Categories (any of)"
-    LIST = "list", "List of texts"
-
-
-CATEGORY_TYPES = frozenset({VariableType.CATEGORY, VariableType.MULTI_CATEGORY})
 # A category variable's allowed values: how many, and how long each (they become cells
 # and value labels of the dataset).
 MAX_ALLOWED_VALUES = 100
@@ -35,6 +23,8 @@ class VariableQuerySet(models.QuerySet):
 
 class Variable(models.Model):
     """One column of the dataset, as the user drafts it."""
+
+    Type = VariableType
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="variables")
     key = models.CharField(max_length=63)

@@ -7,7 +7,8 @@ from django.conf import settings
 from extractor.llm.gateway import CallContext, complete_json
 from extractor.llm.tokens import split_by_tokens
 from projects.models import Document, Project
-from schemas.models import Variable, VariableType
+from schemas.models import Variable
+from schemas.types import VariableType
 from schemas.variables import KEY_PATTERN, RESERVED_KEYS, key_from_label
 
 MAX_SUGGESTIONS = 20

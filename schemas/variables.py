@@ -14,13 +14,8 @@ from django.db.models import Max
 from django.utils import timezone
 
 from projects.models import Project
-from schemas.models import (
-    CATEGORY_TYPES,
-    MAX_ALLOWED_VALUE_LENGTH,
-    MAX_ALLOWED_VALUES,
-    Variable,
-    VariableType,
-)
+from schemas.models import MAX_ALLOWED_VALUE_LENGTH, MAX_ALLOWED_VALUES, Variable
+from schemas.types import CATEGORY_TYPES, VariableType
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 # Export columns every dataset has; a variable with one of these keys would collide.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.db import models, transaction
 from django.db.models import Max, QuerySet
@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from projects.models import Project
 from schemas.models import SchemaHead, SchemaVersion, Variable
-from schemas.prompts import PromptBundle, build_prompt, schema_diff
+from schemas.prompts import PromptBundle, build_prompt
 
 _Row = TypeVar("_Row", bound=models.Model)
 NOTE_MAX_LENGTH = SchemaVersion._meta.get_field("note").max_length
@@ -161,3 +161,45 @@ def version_history(project: Project) -> list[dict]:
         )
         previous = version.variables
     return history[::-1]
+
+
+DIFF_FIELDS = ("label", "type", "instructions", "allowed_values", "required")
+_FIELD_DEFAULTS = {"label": "", "instructions": "", "allowed_values": [], "required": False}
+_NOT_COMPARED = frozenset({"key", "id", "position"})  # order is reported separately
+
+
+def schema_diff(old_variables: list[dict], new_variables: list[dict]) -> dict:
+    """What changed between two codebooks, by key: ``added`` and ``removed`` keys,
+    ``changed`` ``{key: {"fields": [...], "old": {...}, "new": {...}}}`` and whether the
+    order of the variables both have changed (``reordered``)."""
+    old = {variable["key"]: variable for variable in old_variables}
+    new = {variable["key"]: variable for variable in new_variables}
+    changed = {}
+    for key in new.keys() & old.keys():
+        fields = [
+            f
+            for f in _compared_fields(old[key], new[key])
+            if _field(old[key], f) != _field(new[key], f)
+        ]
+        if fields:
+            changed[key] = {
+                "fields": fields,
+                "old": {f: _field(old[key], f) for f in fields},
+                "new": {f: _field(new[key], f) for f in fields},
+            }
+    return {
+        "added": [key for key in new if key not in old],
+        "removed": [key for key in old if key not in new],
+        "changed": {key: changed[key] for key in new if key in changed},
+        "reordered": [k for k in old if k in new] != [k for k in new if k in old],
+    }
+
+
+def _compared_fields(old: dict, new: dict) -> list[str]:
+    extra = sorted((old.keys() | new.keys()) - _NOT_COMPARED - set(DIFF_FIELDS))
+    return [*DIFF_FIELDS, *extra]
+
+
+def _field(variable: dict, name: str) -> Any:
+    value = variable.get(name)
+    return _FIELD_DEFAULTS.get(name) if value is None else value

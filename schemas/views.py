@@ -20,9 +20,10 @@ from schemas import variables as variable_service
 from schemas.calls import document_calls
 from schemas.estimate import estimate_run
 from schemas.forms import VariableForm
-from schemas.models import CATEGORY_TYPES, SchemaVersion, Variable, VariableType
+from schemas.models import SchemaVersion, Variable
 from schemas.prompts import variable_instruction
 from schemas.suggestions import suggest_variables
+from schemas.types import CATEGORY_TYPES, TYPES, VariableType
 from schemas.versions import (
     NOTE_MAX_LENGTH,
     NothingToConfirm,
@@ -72,16 +73,8 @@ def _editor_context(
     }
 
 
-TYPE_HINTS = {
-    VariableType.TEXT: "A short free-text answer, quoted or paraphrased from the document.",
-    VariableType.INTEGER: "A whole number, without units or thousands separators.",
-    VariableType.NUMBER: "A number, decimals allowed, without units.",
-    VariableType.BOOLEAN: "Yes or no.",
-    VariableType.DATE: "A date as YYYY-MM-DD (or YYYY-MM, YYYY when only that is known).",
-    VariableType.CATEGORY: "Exactly one of the allowed values.",
-    VariableType.MULTI_CATEGORY: "Any number of the allowed values.",
-    VariableType.LIST: "A list of short texts (e.g. every country named).",
-}
+# The step-2 page's hint under the type field, from each type.
+TYPE_HINTS = {name: kind.help_text for name, kind in TYPES.items()}
 
 
 def _editor(

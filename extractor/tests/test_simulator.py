@@ -137,7 +137,7 @@ def test_numbers_and_dates_are_taken_from_the_text_when_there_are_any():
 
 
 def test_a_date_asked_for_in_the_description_is_a_date_from_the_text():
-    from schemas.prompts import DATE_DESCRIPTION
+    from schemas.types.scalars import DATE_DESCRIPTION
 
     schema = {"type": ["string", "null"], "description": DATE_DESCRIPTION}
     picks = [AnswerMaker(TEXT, random.Random(seed)).value(schema, "value") for seed in range(30)]

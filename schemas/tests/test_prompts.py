@@ -1,4 +1,4 @@
-"""The prompt builder: exact output, strict-schema rules, determinism, rendering, diffs.
+"""The prompt builder: exact output, JSON Schema per type, determinism, rendering.
 
 Snapshots live in ``snapshots/``; after a deliberate change to the prompt, rewrite them
 with ``UPDATE_SNAPSHOTS=1 .venv/bin/python -m pytest schemas/tests/test_prompts.py``
@@ -15,79 +15,22 @@ from types import SimpleNamespace
 
 import pytest
 
-from schemas.models import VariableType
 from schemas.prompts import (
     BEGIN_DELIMITER,
     END_DELIMITER,
-    LEGACY_LIMITS,
-    OPENAI_LIMITS,
-    TYPE_FORMATS,
     build_messages,
     build_prompt,
     json_schema_for,
-    max_variables_per_call,
     neutralise_delimiters,
     prompt_hash_for,
     render_user_message,
     response_format,
-    schema_diff,
-    strict_schema_problems,
     variable_instruction,
 )
+from schemas.tests.codebooks import INSTRUCTIONS, SMALL_SCHEMA, mixed_schema, variable
+from schemas.tests.strict_mode import strict_schema_problems
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
-
-SMALL_SCHEMA = [
-    {
-        "key": "stance",
-        "label": "Stance on the treaty",
-        "type": "category",
-        "instructions": "The author's overall position.\nIgnore quoted opinions.",
-        "allowed_values": ["for", "against", "neutral"],
-        "required": True,
-    },
-    {
-        "key": "signed_on",
-        "label": "Date of signature",
-        "type": "date",
-        "instructions": "",
-        "allowed_values": [],
-        "required": False,
-    },
-    {
-        "key": "parties",
-        "label": "Number of parties",
-        "type": "integer",
-        "instructions": "Count states only, not observers.",
-        "allowed_values": [],
-        "required": False,
-    },
-]
-INSTRUCTIONS = "Bilateral and multilateral trade agreements signed between 1990 and 2020."
-
-
-def variable(key: str, kind: str, **fields) -> dict:
-    return {
-        "key": key,
-        "label": fields.pop("label", key.replace("_", " ").title()),
-        "type": kind,
-        "instructions": fields.pop("instructions", ""),
-        "allowed_values": fields.pop("allowed_values", []),
-        "required": fields.pop("required", False),
-    }
-
-
-def mixed_schema(count: int) -> list[dict]:
-    """``count`` variables cycling through every type."""
-    kinds = [choice.value for choice in VariableType]
-    variables = []
-    for number in range(count):
-        kind = kinds[number % len(kinds)]
-        allowed = [f"option {n}" for n in range(6)] if "category" in kind else []
-        variables.append(
-            variable(f"var_{number:02d}", kind, allowed_values=allowed, required=number % 3 == 0)
-        )
-    return variables
 
 
 def assert_snapshot(name: str, actual: str) -> None:
@@ -189,10 +132,6 @@ def test_optional_variable_instruction_says_null_when_absent():
     assert "null when the document does not say" in variable_instruction(variable("x", "text"))
 
 
-def test_every_type_has_a_format_description():
-    assert set(TYPE_FORMATS) == {choice.value for choice in VariableType}
-
-
 def test_empty_instructions():
     bundle = build_prompt(instructions="  ", variables=SMALL_SCHEMA)
     assert "for a study." in bundle.system
@@ -275,159 +214,6 @@ def test_response_format_wraps_the_schema_in_strict_mode(small_bundle):
     assert wrapped["type"] == "json_schema"
     assert wrapped["json_schema"]["strict"] is True
     assert wrapped["json_schema"]["schema"] is small_bundle.json_schema
-
-
-# --- the strict checker ---------------------------------------------------------------
-
-UNSUPPORTED = [
-    "minLength",
-    "maxLength",
-    "pattern",
-    "format",
-    "minimum",
-    "maximum",
-    "minItems",
-    "maxItems",
-    "default",
-    "uniqueItems",
-    "allOf",
-    "not",
-    "if",
-    "patternProperties",
-]
-
-
-def test_fifty_variable_schema_of_every_type_is_strict():
-    schema = json_schema_for(mixed_schema(50))
-    assert len(schema["properties"]) == 50
-    assert strict_schema_problems(schema) == []
-
-
-def test_fifty_variables_exceed_the_legacy_limits_but_two_groups_of_25_do_not():
-    variables = mixed_schema(50)
-    problems = strict_schema_problems(json_schema_for(variables), limits=LEGACY_LIMITS)
-    assert problems == ["$: 200 object properties in total, more than the limit of 100"]
-    assert max_variables_per_call(LEGACY_LIMITS) == 25
-    for half in (variables[:25], variables[25:]):
-        assert strict_schema_problems(json_schema_for(half), limits=LEGACY_LIMITS) == []
-    assert max_variables_per_call(OPENAI_LIMITS) == 1250
-
-
-@pytest.mark.parametrize("keyword", UNSUPPORTED)
-def test_checker_rejects_unsupported_keywords(keyword):
-    schema = json_schema_for([variable("v", "text")])
-    schema["properties"]["v"]["properties"]["value"][keyword] = 1
-    assert strict_schema_problems(schema) == [
-        f"$.v.value: unsupported keyword {keyword!r}",
-    ]
-
-
-def broken(change) -> list[str]:
-    schema = json_schema_for([variable("v", "category", allowed_values=["a", "b"])])
-    change(schema)
-    return strict_schema_problems(schema)
-
-
-@pytest.mark.parametrize(
-    ("change", "expected"),
-    [
-        (
-            lambda s: s["properties"]["v"]["required"].remove("evidence"),
-            "$.v: every property must be required; missing ['evidence']",
-        ),
-        (
-            lambda s: s["properties"]["v"].pop("additionalProperties"),
-            "$.v: additionalProperties must be false",
-        ),
-        (
-            lambda s: s.update(additionalProperties=True),
-            "$: additionalProperties must be false",
-        ),
-        (
-            lambda s: s["required"].append("ghost"),
-            "$: required names unknown properties ['ghost']",
-        ),
-        (
-            lambda s: s["properties"]["v"]["properties"]["value"]["enum"].remove(None),
-            "$.v.value: a nullable enum must list null among its values",
-        ),
-        (
-            lambda s: s["properties"]["v"]["properties"]["value"].update(enum=[]),
-            "$.v.value: enum must be a non-empty list",
-        ),
-        (
-            lambda s: s["properties"]["v"]["properties"]["value"].update(enum=["a", "a", None]),
-            "$.v.value: enum values must be unique",
-        ),
-        (
-            lambda s: s["properties"]["v"]["properties"]["value"].update(enum=["a", 1, None]),
-            "$.v.value: enum values [1] do not match type ['string', 'null']",
-        ),
-        (
-            lambda s: s["properties"]["v"]["properties"]["value"].update(type="str"),
-            "$.v.value: unknown type 'str'",
-        ),
-        (
-            lambda s: s["properties"]["v"]["properties"].update(tags={"type": "array"}),
-            "$.v.tags: an array needs items",
-        ),
-        (
-            lambda s: s["properties"]["v"]["properties"].update(note={"description": "x"}),
-            "$.v.note: no type",
-        ),
-    ],
-)
-def test_checker_reports_broken_schemas(change, expected):
-    problems = broken(change)
-    assert expected in problems
-
-
-def test_checker_rejects_a_root_that_is_not_an_object():
-    assert strict_schema_problems([]) == ["the schema must be a JSON object"]
-    problems = strict_schema_problems({"anyOf": [{"type": "string"}, {"type": "null"}]})
-    assert problems[0].startswith("$: the root must be")
-
-
-def test_checker_counts_nesting_depth():
-    leaf: dict = {"type": "string"}
-    for level in range(11):
-        leaf = {
-            "type": "object",
-            "properties": {f"l{level}": leaf},
-            "required": [f"l{level}"],
-            "additionalProperties": False,
-        }
-    assert strict_schema_problems(leaf) == [
-        "$: 11 levels of object nesting, more than the limit of 10"
-    ]
-    assert "$: 11 levels of object nesting, more than the limit of 5" in strict_schema_problems(
-        leaf, limits=LEGACY_LIMITS
-    )
-
-
-def test_checker_counts_enum_values_and_their_size():
-    values = [f"category number {n}" for n in range(600)]
-    schema = json_schema_for([variable("v", "category", allowed_values=values, required=True)])
-    assert strict_schema_problems(schema) == []
-    assert strict_schema_problems(schema, limits=LEGACY_LIMITS) == [
-        "$.v.value: 600 enum values totalling 11290 characters (limit 7500 above 250 values)",
-        "$: 600 enum values in total, more than the limit of 500",
-    ]
-
-
-def test_checker_walks_any_of_branches_and_defs():
-    schema = {
-        "type": "object",
-        "properties": {"x": {"anyOf": [{"type": "string", "pattern": "a"}, {"$ref": "#/$defs/n"}]}},
-        "required": ["x"],
-        "additionalProperties": False,
-        "$defs": {"n": {"type": "object", "properties": {"y": {"type": "integer"}}}},
-    }
-    assert strict_schema_problems(schema) == [
-        "$.x.anyOf[0]: unsupported keyword 'pattern'",
-        "$.$defs.n: additionalProperties must be false",
-        "$.$defs.n: every property must be required; missing ['y']",
-    ]
 
 
 # --- determinism and the hash ---------------------------------------------------------
@@ -572,49 +358,6 @@ def test_build_messages_needs_one_source(small_bundle):
         build_messages(document_name="d", text="t")
     with pytest.raises(TypeError):
         build_messages(small_bundle, document_name="d", text="t", system="x", user_template="y")
-
-
-# --- schema_diff ----------------------------------------------------------------------
-
-
-def test_schema_diff_reports_added_removed_and_changed_fields():
-    old = copy.deepcopy(SMALL_SCHEMA)
-    new = copy.deepcopy(SMALL_SCHEMA)
-    new[0]["allowed_values"] = ["for", "against"]
-    new[0]["required"] = False
-    del new[2]
-    new.append(variable("region", "text"))
-    assert schema_diff(old, new) == {
-        "added": ["region"],
-        "removed": ["parties"],
-        "changed": {
-            "stance": {
-                "fields": ["allowed_values", "required"],
-                "old": {"allowed_values": ["for", "against", "neutral"], "required": True},
-                "new": {"allowed_values": ["for", "against"], "required": False},
-            }
-        },
-        "reordered": False,
-    }
-
-
-def test_schema_diff_of_identical_schemas_is_empty_and_ignores_missing_defaults():
-    sparse = [{"key": "x", "type": "text"}]
-    full = [variable("x", "text", label="")]
-    assert schema_diff(sparse, full) == {
-        "added": [],
-        "removed": [],
-        "changed": {},
-        "reordered": False,
-    }
-
-
-def test_schema_diff_notices_reordering_and_ignores_positions_and_ids():
-    old = [dict(v, position=n, id=n) for n, v in enumerate(SMALL_SCHEMA)]
-    new = [dict(v, position=n, id=n + 10) for n, v in enumerate(reversed(SMALL_SCHEMA))]
-    diff = schema_diff(old, new)
-    assert diff["changed"] == {}
-    assert diff["reordered"] is True
 
 
 def test_delimiters_in_codebook_text_are_neutralised_too():

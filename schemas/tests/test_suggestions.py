@@ -77,7 +77,7 @@ def test_provider_down_is_a_503_with_a_message(api, corpus, llm_settings):
 
 
 def test_the_suggestion_schema_is_strict():
-    from schemas.prompts import strict_schema_problems
+    from schemas.tests.strict_mode import strict_schema_problems
 
     assert strict_schema_problems(SUGGESTION_SCHEMA) == []
 
