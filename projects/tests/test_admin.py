@@ -9,7 +9,7 @@ from django.core.files.storage import default_storage
 from processing.models import Extraction, JobDocument, ProcessingJob
 from projects import services
 from projects.models import Document, Project
-from projects.tests.test_ingest import make_pdf
+from projects.tests.ingest_files import make_pdf
 
 pytestmark = pytest.mark.django_db
 

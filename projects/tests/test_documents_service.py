@@ -12,7 +12,7 @@ from django.core.files.storage import default_storage
 
 from projects import services
 from projects.models import Document, Project
-from projects.tests.test_ingest import (
+from projects.tests.ingest_files import (
     PARAGRAPH,
     make_docx,
     make_image_pdf,

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from projects import services
 from projects.models import Document, Project
-from projects.tests.test_ingest import make_zip
+from projects.tests.ingest_files import make_zip
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
