@@ -49,9 +49,9 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, QuerySet, Sum
-from django.utils import timezone
 
-from processing.jobs import job_log
+from processing import lifecycle
+from processing.lifecycle import job_log
 from processing.models import JobDocument, ProcessingJob, ProcessingLog
 
 logger = logging.getLogger(__name__)
@@ -66,10 +66,9 @@ def usd(amount: Decimal) -> str:
 
 
 def job_pause_for_budget(*, job_id: int, message: str, data: dict | None = None) -> bool:
-    """running -> paused, logged once (only the caller whose UPDATE won logs)."""
-    paused = ProcessingJob.objects.filter(pk=job_id, status=Status.RUNNING).update(
-        status=Status.PAUSED, updated_at=timezone.now()
-    )
+    """running -> paused (``lifecycle.job_pause``), logged once: only the caller whose
+    UPDATE won logs."""
+    paused = lifecycle.job_pause(job_id=job_id)
     if paused:
         job_log(
             ProcessingJob.objects.get(pk=job_id),
@@ -78,7 +77,7 @@ def job_pause_for_budget(*, job_id: int, message: str, data: dict | None = None)
             level=ProcessingLog.Level.WARNING,
             data=data,
         )
-    return bool(paused)
+    return paused
 
 
 def job_pause_if_spent(*, job_id: int) -> None:

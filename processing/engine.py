@@ -2,13 +2,14 @@
 
 A runner (one Celery task) works a job for at most ``PROCESSING_TASK_SECONDS`` on
 ``PROCESSING_THREADS_PER_TASK`` threads, then queues its successor if work is left.
-Each thread loops: claim one item (conditional UPDATE, lease), make the document's
-calls through the gateway, validate, and write the extractions together with the
-item's status in one transaction that only succeeds if this runner still holds the
-lease (``outcomes.py``). A dead runner's items come back when their lease expires
-(the sweeper), and calls already answered come back from the gateway's cache, so a
-crash repeats at most the calls in flight. A job with a budget admits every call before it is sent
-(``budget.py``), so its spend never passes the budget however many runners it has.
+Each thread loops: claim one item (``lifecycle.item_claim``: conditional UPDATE,
+lease), make the document's calls through the gateway, validate, and write the
+extractions together with the item's status in one transaction that only succeeds if
+this runner still holds the lease (``outcomes.py``). A dead runner's items come back
+when their lease expires (the sweeper), and calls already answered come back from the
+gateway's cache, so a crash repeats at most the calls in flight. A job with a budget
+admits every call before it is sent (``budget.py``), so its spend never passes the
+budget however many runners it has. Every status change goes through ``lifecycle.py``.
 """
 
 from __future__ import annotations
@@ -19,13 +20,10 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Q, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.utils import timezone
 
 from extractor.llm.errors import (
@@ -36,19 +34,15 @@ from extractor.llm.errors import (
     TruncatedError,
 )
 from extractor.llm.gateway import CallContext, complete_json
+from processing import lifecycle
 from processing.answers import ValidatedValue, validate_answer
 from processing.budget import JobBudget, job_pause_if_spent
+from processing.dispatch import enqueue_runners
 from processing.evidence import EvidenceIndex
-from processing.jobs import enqueue_runners, job_fail, job_finish_if_done, job_log
+from processing.lifecycle import job_log
 from processing.merge import merge_chunk_answers
 from processing.models import JobDocument, ProcessingJob
-from processing.outcomes import (
-    item_complete,
-    item_fail,
-    item_give_back,
-    item_held,
-    item_release,
-)
+from processing.outcomes import item_complete, item_fail, item_give_back, item_release
 from projects.models import Document
 from schemas.calls import document_calls
 from schemas.models import SchemaVersion
@@ -64,47 +58,7 @@ class Abandoned(Exception):
     """The job was cancelled or paused while this document was being worked on."""
 
 
-# --- Claiming -------------------------------------------------------------------------
-
-
-def item_claim(*, job_id: int, worker: str) -> JobDocument | None:
-    """Take the next pending item of the job, or None when there is none.
-
-    The conditional UPDATE (status still pending) is what makes the claim safe: two
-    runners may pick the same candidate, only one UPDATE changes a row. On PostgreSQL
-    ``skip_locked`` spreads runners over different candidates.
-    """
-    now = timezone.now()
-    lease = now + timedelta(seconds=settings.PROCESSING_LEASE_SECONDS)
-    for _ in range(10):
-        with transaction.atomic():
-            candidate = (
-                JobDocument.objects.select_for_update(skip_locked=True)
-                .filter(job_id=job_id, status=ItemStatus.PENDING)
-                .order_by("id")
-                .values_list("pk", flat=True)
-                .first()
-            )
-            if candidate is None:
-                return None
-            claimed = JobDocument.objects.filter(pk=candidate, status=ItemStatus.PENDING).update(
-                status=ItemStatus.RUNNING,
-                attempts=F("attempts") + 1,
-                lease_expires_at=lease,
-                worker=worker,
-                started_at=now,
-            )
-        if claimed:
-            return JobDocument.objects.select_related("document").get(pk=candidate)
-    return None
-
-
 # --- Extracting one document ----------------------------------------------------------
-
-
-@dataclass
-class DocumentResult:
-    values: dict[str, ValidatedValue] = field(default_factory=dict)
 
 
 def _call_variables(
@@ -231,7 +185,7 @@ def item_process(
     item: JobDocument,
     worker: str,
     deadline: float | None = None,
-):
+) -> None:
     """Extract one claimed document and record the outcome, whatever happens.
     ``deadline``: when the runner task's time is up (no budget wait goes past it)."""
     last_check = [0.0, Status.RUNNING]
@@ -244,7 +198,11 @@ def item_process(
 
     # Only a job with a budget pays for admissions (two short transactions a call).
     budget = (
-        JobBudget(job_id=job.pk, held=lambda: item_held(item, worker), deadline=deadline)
+        JobBudget(
+            job_id=job.pk,
+            held=lambda: lifecycle.item_held(item=item, worker=worker),
+            deadline=deadline,
+        )
         if job.budget_usd is not None
         else None
     )
@@ -272,7 +230,7 @@ def item_process(
     except (LLMConfigurationError, ModelNotFoundError) as exc:
         # No document can succeed: stop the job instead of failing items one by one.
         item_fail(**outcome, reason=str(exc))
-        job_fail(job_id=job.pk, message=str(exc))
+        lifecycle.job_fail(job_id=job.pk, message=str(exc))
         return
     except LLMError as exc:
         attempts_left = item.attempts < settings.PROCESSING_MAX_ATTEMPTS
@@ -305,7 +263,7 @@ class Runner:
     def _loop(self) -> None:
         try:
             while time.monotonic() < self.deadline and _job_status(self.job.pk) == Status.RUNNING:
-                item = item_claim(job_id=self.job.pk, worker=self.worker)
+                item = lifecycle.item_claim(job_id=self.job.pk, worker=self.worker)
                 if item is None:
                     return
                 with self.lock:
@@ -332,14 +290,9 @@ class Runner:
             while not self.stopped.wait(interval):
                 with self.lock:
                     held = list(self.held)
-                now = timezone.now()
                 if held:
-                    JobDocument.objects.filter(
-                        pk__in=held, status=ItemStatus.RUNNING, worker=self.worker
-                    ).update(
-                        lease_expires_at=now + timedelta(seconds=settings.PROCESSING_LEASE_SECONDS)
-                    )
-                ProcessingJob.objects.filter(pk=self.job.pk).update(heartbeat_at=now)
+                    lifecycle.item_leases_renew(item_ids=held, worker=self.worker)
+                ProcessingJob.objects.filter(pk=self.job.pk).update(heartbeat_at=timezone.now())
         finally:
             connection.close()
 
@@ -361,10 +314,7 @@ class Runner:
 
 def job_run(*, job_id: int, hostname: str = "local") -> None:
     """Work the job until it is done, stopped, or this runner's time is up."""
-    now = timezone.now()
-    started = ProcessingJob.objects.filter(pk=job_id, status=Status.QUEUED).update(
-        status=Status.RUNNING, started_at=Coalesce("started_at", Value(now)), heartbeat_at=now
-    )
+    started = lifecycle.job_start(job_id=job_id)
     job = (
         ProcessingJob.objects.select_related("schema_version", "project")
         .filter(pk=job_id, status=Status.RUNNING)
@@ -377,7 +327,7 @@ def job_run(*, job_id: int, hostname: str = "local") -> None:
         .filter(Q(status=ItemStatus.PENDING) | Q(status=ItemStatus.RUNNING))
         .exists()
     ):
-        job_finish_if_done(job_id)
+        lifecycle.job_finish_if_done(job_id=job_id)
         return
     if started:
         job_log(job, "job_started", "Processing started.")
@@ -388,4 +338,4 @@ def job_run(*, job_id: int, hostname: str = "local") -> None:
     ):
         with transaction.atomic():
             enqueue_runners(job, count=1, handoff=True)
-    job_finish_if_done(job_id)
+    lifecycle.job_finish_if_done(job_id=job_id)

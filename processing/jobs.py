@@ -1,7 +1,8 @@
-"""Job lifecycle: create, cancel, retry failed, resume, finish. Every change is logged.
+"""Job services: create, cancel, retry failed, resume. Every change is logged.
 
-State changes are conditional UPDATEs from the expected state, so two requests (or a
-request and a worker) racing on the same job cannot both win.
+The checks and messages live here; the state changes themselves are the conditional
+UPDATEs of ``lifecycle.py``, so two requests (or a request and a worker) racing on the
+same job cannot both win.
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, F, OuterRef, QuerySet
-from django.utils import timezone
+from django.db.models import Count, Exists, OuterRef, QuerySet
 
+from processing import lifecycle
+from processing.dispatch import enqueue_runners
 from processing.estimates import job_estimate
-from processing.models import Extraction, JobDocument, ProcessingJob, ProcessingLog
+from processing.lifecycle import job_log
+from processing.models import Extraction, JobDocument, ProcessingJob
 from projects.models import Document, Project
 from schemas.versions import current_version
 
@@ -87,60 +90,6 @@ class JobInputError(Exception):
         self.errors = errors
 
 
-def job_log(
-    job: ProcessingJob,
-    event: str,
-    message: str,
-    *,
-    level: str = ProcessingLog.Level.INFO,
-    document_id: int | None = None,
-    user=None,
-    data: dict | None = None,
-) -> None:
-    ProcessingLog.objects.create(
-        project_id=job.project_id,
-        job=job,
-        document_id=document_id,
-        user=user if getattr(user, "is_authenticated", False) else None,
-        level=level,
-        event=event,
-        message=message,
-        data=data or {},
-    )
-
-
-# A runner handing over to its successor waits this long (about a minute) for the
-# broker to come back: a successor lost to a broker restart is never replaced while
-# another runner of the job lives (the sweeper only restarts jobs nobody works on), so
-# the job would go on with fewer runners to the end (bench/faults.py).
-HANDOFF_RETRY_POLICY = {
-    "max_retries": 15,
-    "interval_start": 1,
-    "interval_step": 1,
-    "interval_max": 5,
-}
-
-
-def enqueue_runners(job: ProcessingJob, count: int | None = None, *, handoff: bool = False) -> None:
-    """Queue runner tasks once the surrounding transaction commits, so a worker never
-    looks for a job row that is not there yet. ``handoff``: a runner queues its
-    successor, and waits for an unreachable broker instead of giving up at once."""
-    from processing.tasks import run_job
-
-    pending = count or max(
-        1,
-        min(
-            settings.PROCESSING_PARALLEL_TASKS,
-            -(-job.total // settings.PROCESSING_THREADS_PER_TASK),
-        ),
-    )
-    job_id = job.pk
-    options = {"retry": True, "retry_policy": HANDOFF_RETRY_POLICY} if handoff else {}
-    transaction.on_commit(
-        lambda: [run_job.apply_async((job_id,), **options) for _ in range(pending)]
-    )
-
-
 def _sample_documents(documents: list[int], size: int, seed: int) -> list[int]:
     """A reproducible random choice: the same seed over the same documents gives the
     same sample, so a sample can be explained and repeated."""
@@ -180,8 +129,7 @@ def _in_flight(version_id: int, model: str) -> set[int]:
 def full_run_documents(project: Project, version_id: int) -> QuerySet[Document]:
     """The documents a full run would process now (ready, no results yet), as a query:
     the step-4 page counts them and estimates over them without loading their ids."""
-    ready = Document.objects.filter(project=project, status=Document.Status.READY)
-    return _not_done(ready, version_id, project.model_name)
+    return _not_done(project.documents.ready(), version_id, project.model_name)
 
 
 def _chosen_documents(
@@ -256,11 +204,7 @@ def job_create(
         raise JobConflict(
             "Confirm a schema version (step 3) before processing.", code="no_confirmed_schema"
         )
-    ready = list(
-        Document.objects.filter(project=project, status=Document.Status.READY)
-        .order_by("id")
-        .values_list("pk", flat=True)
-    )
+    ready = list(project.documents.ready().order_by("id").values_list("pk", flat=True))
     if not ready:
         raise JobConflict("The project has no readable documents yet.", code="no_documents")
     run = {"project_id": project.pk, "version_id": version.pk, "kind": kind}
@@ -340,21 +284,16 @@ def job_create(
 
 def job_cancel(*, job: ProcessingJob, user=None) -> ProcessingJob:
     """Stop new work at once; items in flight finish or are abandoned between calls."""
-    updated = ProcessingJob.objects.filter(
-        pk=job.pk, status__in=[Status.QUEUED, Status.RUNNING, Status.PAUSED]
-    ).update(status=Status.CANCELLING, updated_at=timezone.now())
-    if not updated:
+    if not lifecycle.job_cancel_request(job_id=job.pk):
         job.refresh_from_db()
         if job.status in (Status.CANCELLING, Status.CANCELLED):
             return job
         raise JobConflict(f"A {job.get_status_display().lower()} job cannot be cancelled.")
-    cancelled = JobDocument.objects.filter(job=job, status=ItemStatus.PENDING).update(
-        status=ItemStatus.CANCELLED, lease_expires_at=None
-    )
+    cancelled = lifecycle.items_cancel_pending(job_id=job.pk)
     job_log(
         job, "job_cancelling", f"Cancelled by the user; {cancelled} item(s) dropped.", user=user
     )
-    job_finish_if_done(job.pk)
+    lifecycle.job_finish_if_done(job_id=job.pk)
     job.refresh_from_db()
     return job
 
@@ -376,27 +315,18 @@ def job_retry_failed(*, job: ProcessingJob, user=None) -> ProcessingJob:
 
 def _retry_failed(*, job: ProcessingJob, user) -> ProcessingJob:
     with transaction.atomic():
-        job = ProcessingJob.objects.select_for_update().get(pk=job.pk)
-        failed = JobDocument.objects.filter(job=job, status=ItemStatus.FAILED)
-        count = failed.update(
-            status=ItemStatus.PENDING, attempts=0, error="", lease_expires_at=None, worker=""
-        )
+        count = lifecycle.job_requeue_failed(job_id=job.pk)
         if not count:
             raise JobConflict("The job has no failed documents to retry.", code="nothing_to_retry")
-        ProcessingJob.objects.filter(pk=job.pk).update(
-            status=Status.QUEUED,
-            processed=F("processed") - count,
-            failed=F("failed") - count,
-            error="",
-            finished_at=None,
-        )
-        job_log(job, "retry_failed", f"{count} failed document(s) queued again.", user=user)
         job.refresh_from_db()
+        job_log(job, "retry_failed", f"{count} failed document(s) queued again.", user=user)
         enqueue_runners(job)
     return job
 
 
-def job_resume(*, job: ProcessingJob, budget_usd: Decimal | None = None, user=None):
+def job_resume(
+    *, job: ProcessingJob, budget_usd: Decimal | None = None, user=None
+) -> ProcessingJob:
     """Continue a job paused by its budget, with a new (higher) budget or none."""
     if job.status != Status.PAUSED:
         raise JobConflict("Only a job paused by its budget can be resumed.")
@@ -410,82 +340,13 @@ def job_resume(*, job: ProcessingJob, budget_usd: Decimal | None = None, user=No
                 ]
             }
         )
-    updated = ProcessingJob.objects.filter(pk=job.pk, status=Status.PAUSED).update(
-        status=Status.RUNNING, budget_usd=budget_usd, updated_at=timezone.now()
-    )
-    if updated:
+    if lifecycle.job_resume(job_id=job.pk, budget_usd=budget_usd):
         job.refresh_from_db()
         budget = f"${budget_usd:.2f}" if budget_usd is not None else "no budget"
         job_log(job, "job_resumed", f"Resumed with {budget}.", user=user)
         with transaction.atomic():
             enqueue_runners(job)
     return job
-
-
-def _outcome_status(job: ProcessingJob) -> str:
-    if job.status == Status.CANCELLING:
-        return Status.CANCELLED
-    if job.error:
-        return Status.FAILED
-    if job.failed == 0:
-        return Status.COMPLETED
-    if job.succeeded == 0:
-        return Status.FAILED
-    return Status.COMPLETED_WITH_ERRORS
-
-
-def job_finish_if_done(job_id: int) -> ProcessingJob | None:
-    """Close the job once no item is pending or running. Safe to call from anywhere,
-    any number of times: only the first caller moves the status."""
-    open_items = JobDocument.objects.filter(
-        job_id=job_id, status__in=[ItemStatus.PENDING, ItemStatus.RUNNING]
-    )
-    job = ProcessingJob.objects.get(pk=job_id)
-    if job.status == Status.CANCELLING:
-        # Cancelling: only items still running keep the job open.
-        open_items = open_items.filter(status=ItemStatus.RUNNING)
-    elif job.status not in (Status.RUNNING, Status.QUEUED):
-        return job
-    if open_items.exists():
-        return job
-    final = _outcome_status(job)
-    updated = ProcessingJob.objects.filter(pk=job_id, status=job.status).update(
-        status=final, finished_at=timezone.now()
-    )
-    if updated:
-        job.refresh_from_db()
-        summary = f"{job.succeeded} succeeded, {job.failed} failed"
-        level = (
-            ProcessingLog.Level.INFO if final == Status.COMPLETED else ProcessingLog.Level.WARNING
-        )
-        job_log(
-            job,
-            f"job_{final}",
-            f"Job {job.get_status_display().lower()}: {summary}.",
-            level=level,
-            data={"cost_usd": str(job.cost_usd)},
-        )
-    return job
-
-
-def job_fail(*, job_id: int, message: str) -> None:
-    """A problem no document can get past (no API key, unknown model): stop the job and
-    mark what is left failed, so "retry failed" picks it all up once it is fixed."""
-    updated = ProcessingJob.objects.filter(
-        pk=job_id, status__in=[Status.QUEUED, Status.RUNNING]
-    ).update(error=message)
-    if not updated:
-        return
-    left = JobDocument.objects.filter(job_id=job_id, status=ItemStatus.PENDING).update(
-        status=ItemStatus.FAILED, error=message
-    )
-    ProcessingJob.objects.filter(pk=job_id).update(
-        processed=F("processed") + left, failed=F("failed") + left
-    )
-    job_log(
-        ProcessingJob.objects.get(pk=job_id), "job_error", message, level=ProcessingLog.Level.ERROR
-    )
-    job_finish_if_done(job_id)
 
 
 def job_counts(job: ProcessingJob) -> dict[str, int]:

@@ -21,12 +21,13 @@ class ProcessingJobQuerySet(models.QuerySet):
 class ProcessingJob(models.Model):
     """One run of a schema version over a set of documents.
 
-    Status transitions::
+    Status transitions (made only by ``processing/lifecycle.py``, which has the full
+    diagram, work items included)::
 
         queued -> running -> completed | completed_with_errors | failed
         queued | running | paused -> cancelling -> cancelled
         running -> paused (budget reached) -> running (budget raised / resumed)
-        completed_with_errors | failed -> running (retry failed items)
+        completed_with_errors | failed | cancelled -> queued (retry failed items)
 
     Progress lives on this row: counters are updated with F() expressions as work items
     finish, so any number of workers can report at once.
@@ -116,7 +117,8 @@ class ProcessingJob(models.Model):
 
 
 class JobDocument(models.Model):
-    """One work item: this row, not the Celery message, says what is done."""
+    """One work item: this row, not the Celery message, says what is done. Its status
+    changes only in ``processing/lifecycle.py``."""
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"

@@ -1,6 +1,6 @@
 """Recording what became of a claimed document: its values and the item's status in one
-transaction that only commits while the runner still holds the item (``held``), the
-job's counters and spend with it.
+transaction that only commits while the runner still holds the item (the transitions of
+``lifecycle.py``, guarded by ``item_held``), the job's counters and spend with it.
 
 Every outcome (done, failed, given back, released) adds the document's spend from the
 gateway's ledger (failed and truncated calls cost money too) and clears what the claim
@@ -19,8 +19,9 @@ from django.utils import timezone
 
 from extractor.llm.models import LLMCall
 from extractor.text import without_nul
+from processing import lifecycle
 from processing.budget import JobBudget
-from processing.jobs import job_log
+from processing.lifecycle import job_log
 from processing.models import Extraction, JobDocument, ProcessingJob, ProcessingLog
 from schemas.models import SchemaVersion
 
@@ -59,14 +60,6 @@ def _spend_since(*, job_id: int, document_id: int, since) -> Spend:
         output_tokens=totals["completion"] or 0,
         cost_usd=totals["cost"] or Decimal("0"),
         simulated=bool(totals["simulated"]),
-    )
-
-
-def item_held(item: JobDocument, worker: str):
-    """The item, only while this runner still holds it (not reclaimed after a lease
-    expiry): the guard that keeps a slow runner from writing twice."""
-    return JobDocument.objects.filter(
-        pk=item.pk, status=ItemStatus.RUNNING, worker=worker, attempts=item.attempts
     )
 
 
@@ -162,16 +155,18 @@ def _item_close(
     item: JobDocument,
     worker: str,
     budget: JobBudget | None,
+    move: Callable[..., bool],
     fields: Callable[[Spend], dict],
     counts: dict | None = None,
     write: Callable[[], None] | None = None,
 ) -> bool:
     """One outcome of a claimed item, in one transaction that only commits while this
-    runner still holds it: the item's row (``fields`` of the document's spend, and the
-    budget it held cleared), then ``write`` (the values), then the job's counters."""
+    runner still holds it: the item's transition (``move``, a ``lifecycle`` function,
+    with ``fields`` of the document's spend and the budget it held cleared), then
+    ``write`` (the values), then the job's counters."""
     spend = _spend_since(job_id=job.pk, document_id=item.document_id, since=item.started_at)
     with transaction.atomic():
-        if not item_held(item, worker).update(**fields(spend), **_BUDGET_CLEARED):
+        if not move(item=item, worker=worker, **fields(spend), **_BUDGET_CLEARED):
             return False
         if write is not None:
             write()
@@ -212,13 +207,8 @@ def item_complete(
         item=item,
         worker=worker,
         budget=budget,
-        fields=lambda spend: {
-            "status": ItemStatus.DONE,
-            "finished_at": now,
-            "lease_expires_at": None,
-            "error": "",
-            **_spent(spend),
-        },
+        move=lifecycle.item_done,
+        fields=lambda spend: {"finished_at": now, "error": "", **_spent(spend)},
         counts={"processed": F("processed") + 1, "succeeded": F("succeeded") + 1},
         write=write_values,
     )
@@ -240,13 +230,8 @@ def item_give_back(
         item=item,
         worker=worker,
         budget=budget,
-        fields=lambda spend: {
-            "status": ItemStatus.PENDING,
-            "lease_expires_at": None,
-            "worker": "",
-            "error": reason,
-            **(_attempt_refund(spend) if refused else {}),
-        },
+        move=lifecycle.item_give_back,
+        fields=lambda spend: {"error": reason, **(_attempt_refund(spend) if refused else {})},
     )
     if won:
         job_log(
@@ -268,18 +253,15 @@ def item_fail(
     reason: str,
     budget: JobBudget | None = None,
 ) -> bool:
+    """An error retrying cannot fix, or the last attempt: the item fails, and what its
+    calls cost is recorded all the same."""
     won = _item_close(
         job=job,
         item=item,
         worker=worker,
         budget=budget,
-        fields=lambda spend: {
-            "status": ItemStatus.FAILED,
-            "finished_at": timezone.now(),
-            "lease_expires_at": None,
-            "error": reason,
-            **_spent(spend),
-        },
+        move=lifecycle.item_fail,
+        fields=lambda spend: {"error": reason, **_spent(spend)},
         counts={"processed": F("processed") + 1, "failed": F("failed") + 1},
     )
     if won:
@@ -310,10 +292,6 @@ def item_release(
         item=item,
         worker=worker,
         budget=budget,
-        fields=lambda spend: {
-            "status": status,
-            "lease_expires_at": None,
-            "worker": "",
-            **_attempt_refund(spend),
-        },
+        move=lifecycle.item_give_back if status == ItemStatus.PENDING else lifecycle.item_cancel,
+        fields=_attempt_refund,
     )

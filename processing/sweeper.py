@@ -1,7 +1,8 @@
 """The sweeper: puts back the work of dead runners and closes jobs nobody will close.
 
 Runs at worker start and every ``SWEEP_INTERVAL_SECONDS`` (Celery beat). Everything it
-does is a conditional UPDATE, so two sweepers at once are harmless.
+does is a conditional UPDATE (the transitions of ``lifecycle.py``), so two sweepers at
+once are harmless.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from extractor.llm.records import abandon_stale_calls
+from processing import lifecycle
 from processing.budget import item_reservation_release, job_reservations_reconcile
-from processing.jobs import enqueue_runners, job_finish_if_done, job_log
+from processing.dispatch import enqueue_runners
+from processing.lifecycle import job_log
 from processing.models import JobDocument, ProcessingJob, ProcessingLog
 
 logger = logging.getLogger(__name__)
@@ -35,9 +38,7 @@ def _requeue(items, reason: str, dead_runners: dict[int, set[str]]) -> int:
             target = ItemStatus.CANCELLED
         error = f"Gave up after {item.attempts} attempts: {reason}" if exhausted else item.error
         with transaction.atomic():
-            updated = JobDocument.objects.filter(
-                pk=item.pk, status=ItemStatus.RUNNING, worker=item.worker, attempts=item.attempts
-            ).update(status=target, lease_expires_at=None, worker="", error=error)
+            updated = lifecycle.item_take_back(item=item, status=target, error=error)
             if updated:
                 # What the dead runner held against the budget must not block the job.
                 item_reservation_release(item_id=item.pk, job_id=item.job_id)
@@ -79,7 +80,7 @@ def sweep(*, restarted_hostname: str | None = None) -> dict[str, int]:
     for job in ProcessingJob.objects.filter(
         status__in=[Status.QUEUED, Status.RUNNING, Status.CANCELLING]
     ):
-        job_finish_if_done(job.pk)
+        lifecycle.job_finish_if_done(job_id=job.pk)
         job.refresh_from_db()
         if job.status not in (Status.QUEUED, Status.RUNNING):
             continue

@@ -286,7 +286,7 @@ def test_ten_percent_random_faults_still_complete(engine_settings, start_llm_sim
 
 def test_nul_characters_in_an_answer_do_not_break_the_save(engine_settings, user):
     from processing.answers import ValidatedValue
-    from processing.engine import item_claim
+    from processing.lifecycle import item_claim
     from processing.outcomes import item_complete
 
     project = make_project(user, documents=TEXTS[:1])
