@@ -174,7 +174,7 @@ def run(files: list[tuple[str, bytes]], batch_size: int) -> dict:
             created += len(report.created)
             problems += report.errors + report.duplicates
         seconds = time.perf_counter() - started
-        stored = Document.objects.filter(project=project, status="ready").count()
+        stored = project.documents.ready().count()
         tokens = sum(Document.objects.filter(project=project).values_list("token_count", flat=True))
     finally:
         project_delete(project=project)

@@ -71,7 +71,6 @@ def plan_figures(project, version, *, check_naive: bool = False) -> dict[str, An
     per document and in total. Input tokens here are what the provider reports (the
     chat messages); ``*_with_schema`` adds the JSON Schema, which OpenAI bills too."""
     from extractor.llm.tokens import REPLY_PRIMING_TOKENS, count_messages
-    from projects.models import Document
     from schemas.calls import document_calls
     from schemas.planning import group_variables
     from schemas.prompts import build_messages, build_prompt
@@ -95,7 +94,7 @@ def plan_figures(project, version, *, check_naive: bool = False) -> dict[str, An
     ]
     single_schema = sum(schema_tokens(bundle, model) for bundle in singles)
     per_document = {}
-    for document in Document.objects.filter(project=project, status="ready").order_by("id"):
+    for document in project.documents.ready().order_by("id"):
         calls = document_calls(
             project=project, variables=variables, instructions=instructions, document=document
         )

@@ -13,6 +13,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from exports.downloads import download_response
+from exports.inputs import ExportCreateSerializer, version_asked
 from exports.models import Export
 from exports.results import (
     FLAGGED,
@@ -23,7 +24,6 @@ from exports.results import (
     project_agreement,
     results_page,
     results_state,
-    version_for,
 )
 from exports.review import UNSET, ReviewError, extraction_review
 from exports.services import ExportError, export_create
@@ -34,12 +34,8 @@ from schemas.versions import with_version_number
 
 
 def _version_or_error(project, raw):
-    version = version_for(project, raw)
+    version = version_asked(project, raw)
     if version is None:
-        if raw not in (None, ""):
-            raise serializers.ValidationError(
-                {"schema_version": [f"This project has no schema version {raw}."]}
-            )
         raise Conflict("The project has no confirmed schema version yet.", code="no_version")
     return version
 
@@ -301,15 +297,6 @@ class ExportSerializer(serializers.ModelSerializer):
         return bool(export.options.get("include_evidence"))
 
 
-class ExportCreateSerializer(serializers.Serializer):
-    format = serializers.ChoiceField(choices=Export.Format.choices)
-    schema_version = serializers.IntegerField(required=False, min_value=1)
-    include_evidence = serializers.BooleanField(required=False, default=False)
-    bom = serializers.BooleanField(
-        required=False, default=False, help_text="CSV only: start with a UTF-8 BOM for Excel."
-    )
-
-
 @extend_schema_view(get=extend_schema(summary="The project's exports, newest first"))
 class ExportListView(generics.ListAPIView):
     serializer_class = ExportSerializer
@@ -329,16 +316,15 @@ class ExportListView(generics.ListAPIView):
     )
     def post(self, request: Request, project_id: int) -> Response:
         project = project_get_for_user(request.user, project_id)
-        body = ExportCreateSerializer(data=request.data)
+        body = ExportCreateSerializer(data=request.data, context={"project": project})
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        version = _version_or_error(project, data.get("schema_version"))
         try:
             export = export_create(
                 project=project,
                 user=request.user,
                 format=data["format"],
-                version=version,
+                version=data["version"],
                 include_evidence=data["include_evidence"],
                 bom=data["bom"],
             )

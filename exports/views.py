@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import push_url
 
 from exports.downloads import download_response
+from exports.inputs import ExportCreateSerializer
 from exports.models import Export
 from exports.results import (
     DEFAULT_PAGE_SIZE,
@@ -26,6 +27,7 @@ from exports.results import (
 )
 from exports.review import ReviewError, extraction_review, variable_of
 from exports.services import ExportError, export_create
+from extractor.inputs import field_messages
 from extractor.text import whole_number
 from extractor.throttling import wizard_throttle
 from processing.models import Extraction
@@ -224,19 +226,20 @@ def agreement_fragment(request: HttpRequest, project_id: int) -> HttpResponse:
 @wizard_throttle("export")
 def export_start(request: HttpRequest, project_id: int) -> HttpResponse:
     project = project_get_for_user(request.user, project_id)
-    export_format = request.POST.get("format", "")
-    if export_format not in Export.Format.values:
-        messages.error(request, "Choose CSV, XLSX or JSON.")
+    body = ExportCreateSerializer(data=request.POST, context={"project": project})
+    if not body.is_valid():
+        for problems in field_messages(body.errors).values():
+            messages.error(request, " ".join(problems))
         return redirect("exports:results", project.pk)
-    version = version_for(project, request.POST.get("schema_version"))
+    data = body.validated_data
     try:
         export = export_create(
             project=project,
             user=request.user,
-            format=export_format,
-            version=version,
-            include_evidence=request.POST.get("include_evidence") == "on",
-            bom=request.POST.get("bom") == "on",
+            format=data["format"],
+            version=data["version"],
+            include_evidence=data["include_evidence"],
+            bom=data["bom"],
         )
     except ExportError as exc:
         messages.error(request, str(exc))

@@ -30,5 +30,9 @@ def whole_number(raw: str | None) -> int | None:
     text = (raw or "").strip()
     if not (text.isascii() and text.isdecimal()):
         return None
-    number = int(text)
+    digits = text.lstrip("0") or "0"
+    # Longer than any 64-bit id: refused before int(), which raises past 4,300 digits.
+    if len(digits) > len(str(MAX_BIGINT)):
+        return None
+    number = int(digits)
     return number if number <= MAX_BIGINT else None

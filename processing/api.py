@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from extractor.api import Conflict
 from processing import jobs
+from processing.inputs import JobCreateSerializer, ResumeSerializer
 from processing.models import JobDocument, ProcessingJob, ProcessingLog
 from processing.selectors import (
     job_eta_seconds,
@@ -70,17 +71,6 @@ class JobSerializer(serializers.ModelSerializer):
 
     def get_eta_seconds(self, job: ProcessingJob) -> int | None:
         return job_eta_seconds(job)
-
-
-class JobCreateSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=ProcessingJob.Kind.choices)
-    sample_size = serializers.IntegerField(required=False, min_value=1, max_value=10_000)
-    document_ids = serializers.ListField(
-        child=serializers.IntegerField(), required=False, allow_empty=False, max_length=100_000
-    )
-    budget_usd = serializers.DecimalField(
-        max_digits=12, decimal_places=4, required=False, allow_null=True, min_value=0
-    )
 
 
 class JobItemSerializer(serializers.ModelSerializer):
@@ -209,12 +199,6 @@ class JobRetryFailedView(JobActionView):
 
     def act(self, job: ProcessingJob, request: Request) -> ProcessingJob:
         return jobs.job_retry_failed(job=job, user=request.user)
-
-
-class ResumeSerializer(serializers.Serializer):
-    budget_usd = serializers.DecimalField(
-        max_digits=12, decimal_places=4, required=False, allow_null=True, min_value=0
-    )
 
 
 class JobResumeView(JobActionView):

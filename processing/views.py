@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -11,15 +9,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from extractor.text import whole_number
+from extractor.inputs import field_messages
 from extractor.throttling import wizard_throttle
 from processing import jobs
 from processing.estimates import job_estimate
+from processing.inputs import JobCreateSerializer, ResumeSerializer, job_input
 from processing.models import JobDocument, ProcessingJob
 from processing.selectors import job_eta_seconds, job_items, job_logs, jobs_for_project
-from projects.models import Document
 from projects.selectors import project_get_for_user
 from projects.views import project_context
+from schemas.inputs import EstimateQuerySerializer
 from schemas.versions import current_version, schema_state
 
 STOP_POLLING = 286  # htmx stops polling on this status
@@ -51,7 +50,7 @@ def _index_context(project) -> dict:
     version = state.current
     project_jobs = jobs_for_project(project)
     latest_sample = project_jobs.filter(kind=ProcessingJob.Kind.SAMPLE).first()
-    ready = Document.objects.filter(project=project, status=Document.Status.READY).count()
+    ready = project.documents.ready().count()
     context = project_context(project, step=4) | {
         "state": state,
         "version": version,
@@ -71,51 +70,30 @@ def sample_estimate(request: HttpRequest, project_id: int) -> HttpResponse:
     version = current_version(project)
     if version is None:
         return HttpResponse(status=204)
-    raw = request.GET.get("sample_size", "").strip()
-    size = whole_number(raw)
-    if raw and not size:  # 0, negative, not a number: no estimate to show for it
-        context = {
-            "project": project,
-            "size_error": "A sample is a whole number of documents, 1 or more.",
-        }
+    query = EstimateQuerySerializer(data=request.GET)
+    if not query.is_valid():  # 0, negative, not a number: no estimate to show for it
+        problems = field_messages(query.errors).values()
+        context = {"project": project, "size_error": " ".join(" ".join(p) for p in problems)}
     else:
+        size = query.validated_data["sample_size"]
         estimate = job_estimate(project=project, version=version, kind="sample", sample_size=size)
         context = {"project": project, "estimates": {"sample": estimate}}
     return render(request, "wizard/step4/index.html#sample-estimate", context)
-
-
-def _decimal(raw: str | None) -> Decimal | None:
-    if not raw or not raw.strip():
-        return None
-    try:
-        return Decimal(raw.strip().lstrip("$"))
-    except InvalidOperation:
-        raise jobs.JobInputError({"budget_usd": [f"“{raw}” is not an amount in USD."]}) from None
-
-
-def _int(raw: str | None) -> int | None:
-    if not raw or not raw.strip():
-        return None
-    number = whole_number(raw)
-    if number is None:
-        raise jobs.JobInputError({"sample_size": [f"“{raw}” is not a whole number."]})
-    return number
 
 
 @require_POST
 @wizard_throttle("job")
 def job_start(request: HttpRequest, project_id: int) -> HttpResponse:
     project = project_get_for_user(request.user, project_id)
-    kind = request.POST.get("kind", "")
     try:
-        sample_size = _int(request.POST.get("sample_size"))
-        budget = _decimal(request.POST.get("budget_usd"))
+        data = job_input(JobCreateSerializer(data=request.POST))
         job = jobs.job_create(
             project=project,
             user=request.user,
-            kind=kind,
-            sample_size=sample_size,
-            budget_usd=budget,
+            kind=data["kind"],
+            sample_size=data.get("sample_size"),
+            document_ids=data.get("document_ids"),
+            budget_usd=data.get("budget_usd"),
         )
     except jobs.JobInputError as exc:
         for problems in exc.errors.values():
@@ -222,8 +200,7 @@ def job_retry(request: HttpRequest, project_id: int, job_id: int) -> HttpRespons
 @require_POST
 def job_resume(request: HttpRequest, project_id: int, job_id: int) -> HttpResponse:
     def resume(job):
-        return jobs.job_resume(
-            job=job, budget_usd=_decimal(request.POST.get("budget_usd")), user=request.user
-        )
+        data = job_input(ResumeSerializer(data=request.POST))
+        return jobs.job_resume(job=job, budget_usd=data.get("budget_usd"), user=request.user)
 
     return _job_action(request, project_id, job_id, resume, "Resumed.")

@@ -69,6 +69,9 @@ class DocumentQuerySet(models.QuerySet):
         return self.filter(project__owner=user)
 
     def ready(self) -> DocumentQuerySet:
+        """The documents a run, an estimate or a suggestion may read: parsed, with text.
+        The one definition, so "ready" cannot mean two things (``project.documents.ready()``
+        for a project's)."""
         return self.filter(status=Document.Status.READY)
 
 

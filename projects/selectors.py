@@ -2,7 +2,8 @@
 
 The workflow step needs facts owned by later apps (variables, schema versions, jobs).
 They are read through the Project model's reverse relations by name, so this app
-still imports nothing from the apps that build on it.
+still imports nothing from the apps that build on it: even the job kinds and statuses
+the stepper counts are the constants of the model the relation names.
 """
 
 from __future__ import annotations
@@ -17,9 +18,6 @@ from django.shortcuts import get_object_or_404
 
 from extractor.text import MAX_BIGINT
 from projects.models import Document, Project
-
-FINISHED_JOB_STATUSES = ("completed", "completed_with_errors")
-
 
 SUMMARY_FIELDS = (
     "document_count",
@@ -47,6 +45,14 @@ def _summary_sql() -> tuple[str, str, tuple]:
     compile and 2.6 ms in all; this query, with two figures more, 0.3 ms and 1 ms. The
     later apps' tables and columns are named by their models, still reached by relation
     name; values are parameters.
+
+    The job kinds and statuses are processing's own ``ProcessingJob.Kind`` and
+    ``Status`` members, read from the model class the ``jobs`` relation already hands
+    us, so a renamed value follows here by itself and a removed one fails the first
+    query. Chosen over the alternatives: a lazy ``import processing.models`` inside
+    this function is an upward dependency hidden where nothing checks it, and a SQL
+    fragment registered from ``ProcessingConfig.ready()`` would split one query
+    between two apps behind a registry that must be filled before the first request.
     """
     name = connection.ops.quote_name
 
@@ -63,13 +69,16 @@ def _summary_sql() -> tuple[str, str, tuple]:
 
     documents = Project._meta.get_field("documents").related_model
     jobs_rel = Project._meta.get_field("jobs")
-    jobs = jobs_rel.related_model
+    jobs = jobs_rel.related_model  # processing.models.ProcessingJob
+    full, sample = jobs.Kind.FULL, jobs.Kind.SAMPLE
+    # A run that ended with results to use; cancelled and failed runs leave step 4 open.
+    run_done = (jobs.Status.COMPLETED, jobs.Status.COMPLETED_WITH_ERRORS)
     head_rel = Project._meta.get_field("schema_head")
     head = head_rel.related_model
     version = head._meta.get_field("current_version").related_model
     current = f"h.{column(head, 'current_version')}"
     status = column(documents, "status")
-    finished = ", ".join(["%s"] * len(FINISHED_JOB_STATUSES))
+    finished = ", ".join(["%s"] * len(run_done))
 
     def finished_runs(alias: str) -> str:
         """Jobs of one kind (the first parameter) of the current version, finished."""
@@ -99,8 +108,8 @@ def _summary_sql() -> tuple[str, str, tuple]:
         "variable_count": count("variables"),
         "version_count": count("schema_versions"),
         "current_version_number": (f"v.{column(version, 'number')}", ()),
-        "finished_full_jobs": count("jobs", finished_runs("r"), "full", *FINISHED_JOB_STATUSES),
-        "finished_samples": count("jobs", finished_runs("r"), "sample", *FINISHED_JOB_STATUSES),
+        "finished_full_jobs": count("jobs", finished_runs("r"), full, *run_done),
+        "finished_samples": count("jobs", finished_runs("r"), sample, *run_done),
         # Ready documents added since the current version's last finished full run began
         # and still without its values: the run did not take them, processing waits again.
         "ready_after_full_run": count(
@@ -108,8 +117,8 @@ def _summary_sql() -> tuple[str, str, tuple]:
             f" AND r.{status} = %s AND r.{column(documents, 'created_at')} > {last_full_run}"
             f" AND NOT {has_results}",
             Document.Status.READY,
-            "full",
-            *FINISHED_JOB_STATUSES,
+            full,
+            *run_done,
         ),
         "job_count": count("jobs"),
     }

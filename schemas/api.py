@@ -19,6 +19,7 @@ from projects.selectors import project_get_for_user
 from schemas import variables as variable_service
 from schemas.calls import prompt_preview
 from schemas.estimate import estimate_run
+from schemas.inputs import EstimateQuerySerializer
 from schemas.models import MAX_ALLOWED_VALUE_LENGTH, MAX_ALLOWED_VALUES, SchemaVersion, Variable
 from schemas.suggestions import MAX_SUGGESTIONS, suggest_variables
 from schemas.types import VariableType
@@ -380,13 +381,6 @@ class PromptPreviewView(ProjectScopedMixin, APIView):
                 document=document,
             )
         )
-
-
-class EstimateQuerySerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=["sample", "full"], default="sample")
-    sample_size = serializers.IntegerField(
-        required=False, min_value=1, max_value=10_000, default=None
-    )
 
 
 class EstimateSerializer(serializers.Serializer):

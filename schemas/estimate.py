@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 
 from extractor.llm.pricing import cost_usd
-from projects.models import Document, Project
+from projects.models import Project
 from schemas.calls import group_plans
 from schemas.planning import chunk_count
 
@@ -56,7 +56,7 @@ def estimate_run(
     its ready documents, or those of ``document_ids`` (ids, or a query of ids that the
     database resolves itself)."""
     model = project.model_name
-    documents = Document.objects.filter(project=project, status=Document.Status.READY)
+    documents = project.documents.ready()
     chosen = document_ids is not None
     if chosen:
         documents = documents.filter(pk__in=document_ids)

@@ -6,7 +6,7 @@ from django.conf import settings
 
 from extractor.llm.gateway import CallContext, complete_json
 from extractor.llm.tokens import split_by_tokens
-from projects.models import Document, Project
+from projects.models import Project
 from schemas.models import Variable
 from schemas.types import VariableType
 from schemas.variables import KEY_PATTERN, RESERVED_KEYS, key_from_label
@@ -58,7 +58,7 @@ SUGGESTION_SCHEMA = {
 
 def _excerpts(project: Project, document_ids: list[int] | None) -> list[tuple[str, str]]:
     """A few documents, each cut to its share of the token cap."""
-    documents = Document.objects.filter(project=project, status=Document.Status.READY)
+    documents = project.documents.ready()
     if document_ids:
         documents = documents.filter(pk__in=document_ids)
     documents = list(documents.order_by("id")[: settings.SUGGEST_MAX_DOCUMENTS])

@@ -245,7 +245,7 @@ def _suggestion_as_typed(form, prefix: str) -> dict:
 
 
 def _preview_document(project, document_id: str | None) -> Document | None:
-    documents = Document.objects.filter(project=project, status=Document.Status.READY)
+    documents = project.documents.ready()
     chosen_id = whole_number(document_id)
     if chosen_id is not None:
         chosen = documents.filter(pk=chosen_id).first()
@@ -283,9 +283,7 @@ def review(request: HttpRequest, project_id: int) -> HttpResponse:
             for variable in state.variables
         ],
         "document": document,
-        "documents": Document.objects.filter(project=project, status=Document.Status.READY)
-        .order_by("id")
-        .only("id", "name")[:200],
+        "documents": project.documents.ready().order_by("id").only("id", "name")[:200],
         "calls": calls,
         "json_schema": json.dumps(state.bundle.json_schema, indent=2, ensure_ascii=False),
         "estimates": estimates,

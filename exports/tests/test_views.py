@@ -160,6 +160,25 @@ def test_export_from_the_page_and_download(client_logged_in, processed_project):
     assert "attachment" in download["Content-Disposition"]
 
 
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [({"format": "pdf"}, "format"), ({"format": "csv", "schema_version": "9"}, "schema_version")],
+)
+def test_the_page_and_the_api_refuse_an_export_in_the_same_words(
+    api, client_logged_in, processed_project, body, field
+):
+    answer = api.post(f"/api/v1/projects/{processed_project.pk}/exports/", body, format="json")
+    page = client_logged_in.post(
+        f"/projects/{processed_project.pk}/exports/new/", body, follow=True
+    )
+
+    sentences = answer.json()["error"]["details"][field]
+    assert answer.status_code == 400 and sentences
+    for sentence in sentences:
+        assert sentence.encode() in page.content
+    assert not Export.objects.exists()
+
+
 @pytest.mark.parametrize("simulated", [True, False])
 def test_the_file_name_says_when_values_were_simulated(
     client_logged_in, processed_project, simulated

@@ -1,4 +1,5 @@
-"""NUL characters never reach the database (PostgreSQL refuses them)."""
+"""Text helpers: NUL characters never reach the database (PostgreSQL refuses them), and
+whole numbers from query strings are read without a 500."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import pytest
 
 from extractor.llm import records
 from extractor.llm.models import LLMCall
-from extractor.text import without_nul
+from extractor.text import MAX_BIGINT, whole_number, without_nul
 
 
 def test_without_nul_cleans_nested_values():
@@ -22,3 +23,13 @@ def test_the_ledger_stores_an_answer_holding_nul():
     assert call.outcome == LLMCall.Outcome.SUCCESS
     assert call.response == {"value": "ab"}
     assert "\x00" not in call.response_text
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("12", 12), (" 007 ", 7), ("0", 0), ("000", 0), (str(MAX_BIGINT), MAX_BIGINT),
+     (str(MAX_BIGINT + 1), None), ("9" * 5000, None), ("0" * 30 + "5", 5),
+     ("²", None), ("-1", None), ("1.0", None), ("", None), (None, None)],
+)  # fmt: skip
+def test_whole_number_reads_ids_and_refuses_the_rest_without_raising(raw, expected):
+    assert whole_number(raw) == expected

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.utils.html import escape
 
 from processing.engine import job_run
 from processing.models import ProcessingJob
@@ -226,3 +227,45 @@ def test_a_job_answered_by_the_simulated_model_says_so(
     job_run(job_id=again, hostname="test")
     body = api.get(f"/api/v1/jobs/{again}/").json()
     assert (body["status"], body["llm_calls"], body["simulated"]) == ("completed", 0, True)
+
+
+@pytest.mark.parametrize(
+    ("field", "typed"),
+    [
+        ("kind", "weekly"),
+        ("sample_size", "lots"),
+        ("sample_size", "²"),  # int() reads it; a whole number is ASCII digits
+        ("sample_size", "0"),
+        ("sample_size", "10001"),
+        ("budget_usd", "ten"),
+        ("budget_usd", "NaN"),
+        ("budget_usd", "-1"),
+    ],
+)
+def test_the_page_and_the_api_refuse_a_job_in_the_same_words(
+    api, client_logged_in, treaty_project, field, typed
+):
+    data = {"kind": "sample", field: typed}
+    answer = _start(api, treaty_project, **data)
+    page = client_logged_in.post(f"/projects/{treaty_project.pk}/processing/start/", data)
+
+    assert (answer.status_code, page.status_code) == (400, 400)
+    sentences = answer.json()["error"]["details"][field]
+    assert sentences
+    for sentence in sentences:
+        assert escape(sentence) in page.content.decode()
+    assert not ProcessingJob.objects.exists()
+
+
+def test_a_budget_is_read_the_same_way_from_the_page_and_the_api(
+    api, client_logged_in, treaty_project
+):
+    client_logged_in.post(
+        f"/projects/{treaty_project.pk}/processing/start/",
+        {"kind": "sample", "sample_size": "2", "budget_usd": " $2.50 "},
+    )
+    _start(api, treaty_project, kind="full", budget_usd="$2.50")
+    assert [str(job.budget_usd) for job in ProcessingJob.objects.order_by("id")] == [
+        "2.500000",
+        "2.500000",
+    ]

@@ -14,7 +14,7 @@ from projects.ingest.archive import UnzipBudget
 from projects.ingest.errors import IngestError
 from projects.ingest.results import FileOutcome, ParsedDocument
 from projects.ingest.text import clean_text
-from projects.ingest.upload import iter_upload, parse_upload, table_columns
+from projects.ingest.upload import iter_upload, table_columns
 
 __all__ = [
     "FileOutcome",
@@ -23,6 +23,5 @@ __all__ = [
     "clean_text",
     "UnzipBudget",
     "iter_upload",
-    "parse_upload",
     "table_columns",
 ]

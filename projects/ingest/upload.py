@@ -20,13 +20,6 @@ from projects.ingest.text import parse_text
 from projects.ingest.xlsx import read_xlsx
 
 
-def parse_upload(
-    filename: str, data: bytes, *, text_column: str | None = None
-) -> list[FileOutcome]:
-    """Every outcome of one uploaded file (one per member for a ZIP)."""
-    return list(iter_upload(filename, data, text_column=text_column))
-
-
 def iter_upload(
     filename: str,
     data: bytes,
@@ -34,8 +27,9 @@ def iter_upload(
     text_column: str | None = None,
     unzip_budget: UnzipBudget | None = None,
 ) -> Iterator[FileOutcome]:
-    """Like ``parse_upload``, one outcome at a time: a large ZIP is never held parsed
-    in memory all at once. ``unzip_budget``: shared by the files of one upload."""
+    """Every outcome of one uploaded file (one per member for a ZIP), one at a time: a
+    large ZIP is never held parsed in memory all at once. ``unzip_budget``: shared by
+    the files of one upload."""
     return _outcomes(
         filename, data, text_column=text_column, in_archive=False, unzip_budget=unzip_budget
     )

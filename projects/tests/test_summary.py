@@ -116,6 +116,30 @@ def test_figures_follow_the_project_through_the_workflow(user):
     assert (figures["finished_samples"], figures["ready_after_full_run"]) == (0, 0)
 
 
+def test_the_stepper_counts_processings_own_kinds_and_statuses(user):
+    """Every kind and status processing defines, one at a time, against what the stepper
+    counts as a finished run: if the stepper spelt a value out itself and processing
+    renamed it (or the other way round), a finished run would stop counting here."""
+    project = Project.objects.create(owner=user, name="Treaties")
+    document_create_from_text(project=project, name="a", text="Text of a.")
+    _variable(project, "country")
+    schema_confirm(project=project, user=user)
+    job = _job(project, kind=ProcessingJob.Kind.SAMPLE, status=ProcessingJob.Status.QUEUED)
+    document_create_from_text(project=project, name="late", text="Added after the run.")
+    done = {ProcessingJob.Status.COMPLETED, ProcessingJob.Status.COMPLETED_WITH_ERRORS}
+
+    for kind in ProcessingJob.Kind:
+        for status in ProcessingJob.Status:
+            ProcessingJob.objects.filter(pk=job.pk).update(kind=kind, status=status)
+            figures = _figures(user, project)
+            full_done = int(status in done and kind == ProcessingJob.Kind.FULL)
+            sample_done = int(status in done and kind == ProcessingJob.Kind.SAMPLE)
+            assert figures["finished_full_jobs"] == full_done, (kind, status)
+            assert figures["finished_samples"] == sample_done, (kind, status)
+            assert figures["ready_after_full_run"] == full_done, (kind, status)  # "late"
+            assert figures["step"] == 4
+
+
 def test_a_list_keeps_its_order_and_gives_each_project_its_own_figures(user, other_user):
     quiet = Project.objects.create(owner=user, name="Quiet")
     busy = Project.objects.create(owner=user, name="Busy")

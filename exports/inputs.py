@@ -1,0 +1,54 @@
+"""What an export request may say, checked once for the API and the step-5 page.
+
+The API answers a refusal as a 400 with details per field; the page reads the same
+serializer from its form (an unticked box counts as false) and shows the same
+sentences as messages.
+"""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from exports.models import Export
+from exports.results import version_for
+from projects.models import Project
+from schemas.models import SchemaVersion
+
+
+def _choose(values: list[str]) -> str:
+    names = [value.upper() for value in values]
+    listed = f"{', '.join(names[:-1])} or {names[-1]}" if len(names) > 1 else names[0]
+    return f"Choose {listed}."
+
+
+FORMAT_MESSAGE = _choose(Export.Format.values)
+
+
+def version_asked(project: Project, number: str | int | None) -> SchemaVersion | None:
+    """The version ``number`` names, else the current one, else the latest (None when
+    the project has none). A number the project does not have is a ValidationError on
+    ``schema_version``: asking for version 9 never silently gives version 2."""
+    version = version_for(project, number)
+    if version is None and number not in (None, ""):
+        raise serializers.ValidationError(
+            {"schema_version": [f"This project has no schema version {number}."]}
+        )
+    return version
+
+
+class ExportCreateSerializer(serializers.Serializer):
+    format = serializers.ChoiceField(
+        choices=Export.Format.choices,
+        error_messages={"required": FORMAT_MESSAGE, "invalid_choice": FORMAT_MESSAGE},
+    )
+    schema_version = serializers.IntegerField(required=False, min_value=1)
+    include_evidence = serializers.BooleanField(required=False, default=False)
+    bom = serializers.BooleanField(
+        required=False, default=False, help_text="CSV only: start with a UTF-8 BOM for Excel."
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        """Adds ``version``, the version to export (None when the project has none,
+        which ``export_create`` refuses); needs ``context={"project": ...}``."""
+        attrs["version"] = version_asked(self.context["project"], attrs.get("schema_version"))
+        return attrs

@@ -1,0 +1,69 @@
+"""What a job request may say, checked once for the API and the step-4 pages.
+
+The API answers a refusal as a 400 with details per field; the pages read the same
+serializers from their forms (a blank optional field counts as not sent) and show the
+same sentences as messages, through ``job_input``. What a budget may be is not decided
+here: ``jobs.budget_checked`` applies it to every caller of the services.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from rest_framework import serializers
+
+from extractor.inputs import field_messages
+from processing import jobs
+from processing.models import ProcessingJob
+from schemas.inputs import SampleSizeField
+
+
+class UsdAmountField(serializers.DecimalField):
+    """An amount in USD as typed ("12.50", "$12.50") or sent as a JSON number; NaN and
+    infinities are not amounts. No digit limits: a value the budget column cannot hold
+    is refused by ``jobs.budget_checked`` with a sentence saying the limit."""
+
+    default_error_messages = {"invalid": "“{input}” is not an amount in USD."}
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(max_digits=None, decimal_places=None, **kwargs)
+
+    def to_internal_value(self, data: object) -> Decimal:
+        text = data if isinstance(data, str) else str(data)
+        if len(text) > self.MAX_STRING_LENGTH:
+            self.fail("max_string_length")
+        try:
+            amount = Decimal(text.strip().lstrip("$"))
+        except InvalidOperation:
+            self.fail("invalid", input=text)
+        if not amount.is_finite():
+            self.fail("invalid", input=text)
+        return amount
+
+
+KIND_MESSAGE = "Choose sample or full."
+BUDGET_HELP = f"More than 0 and under {jobs.BUDGET_LIMIT:,} USD; absent or null: no budget."
+
+
+class JobCreateSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=ProcessingJob.Kind.choices,
+        error_messages={"required": KIND_MESSAGE, "invalid_choice": KIND_MESSAGE},
+    )
+    sample_size = SampleSizeField(required=False)
+    document_ids = serializers.ListField(
+        child=serializers.IntegerField(), required=False, allow_empty=False, max_length=100_000
+    )
+    budget_usd = UsdAmountField(required=False, allow_null=True, help_text=BUDGET_HELP)
+
+
+class ResumeSerializer(serializers.Serializer):
+    budget_usd = UsdAmountField(required=False, allow_null=True, help_text=BUDGET_HELP)
+
+
+def job_input(serializer: serializers.Serializer) -> dict:
+    """The serializer's validated data, or ``JobInputError`` with its sentences per
+    field: the error the pages already show for what the services refuse."""
+    if not serializer.is_valid():
+        raise jobs.JobInputError(field_messages(serializer.errors))
+    return serializer.validated_data
