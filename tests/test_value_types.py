@@ -72,8 +72,8 @@ def test_the_table_has_one_row_per_type_and_the_registry_every_type():
     for name, kind in TYPES.items():
         assert kind.name == name
         assert kind.help_text and kind.prompt_format
-        assert kind.widget in {"select", "checkboxes", "yes_no", "integer", "number", "date",
-                               "lines", "text"}  # fmt: skip
+        assert kind.widget in {"select", "checkboxes", "yes_no", "whole_number", "decimal",
+                               "iso_date", "lines", "free_text"}  # fmt: skip
 
 
 @pytest.mark.parametrize("row", ROWS, ids=lambda row: row.kind)

@@ -28,9 +28,9 @@ class ValueType:
     name: ClassVar[str]
     help_text: ClassVar[str]
     prompt_format: ClassVar[str]
-    # The correction form's input: select, checkboxes, yes_no, integer, number, date,
-    # lines or text (the cell template switches on it).
-    widget: ClassVar[str] = "text"
+    # The correction form's input: select, checkboxes, yes_no, whole_number, decimal,
+    # iso_date, lines or free_text (the cell template switches on it).
+    widget: ClassVar[str] = "free_text"
     is_category: ClassVar[bool] = False
     # How the answers of a long document's chunks combine: the best chunk's value, the
     # value most chunks gave, or the union of their items.

@@ -41,7 +41,7 @@ class Number(ValueType):
         "a number in digits with a dot as decimal point, without units, percent "
         "signs or thousands separators (e.g. 1250.5; write 12% as 12)"
     )
-    widget = "number"
+    widget = "decimal"
     json_type = "number"
 
     def coerce(self, variable: dict, raw: Any) -> tuple[Any, list[str]]:
@@ -85,7 +85,7 @@ class Integer(Number):
     prompt_format = (
         "a whole number in digits, without units, words or thousands separators (e.g. 1250)"
     )
-    widget = "integer"
+    widget = "whole_number"
     json_type = "integer"
 
     def coerce(self, variable: dict, raw: Any) -> tuple[Any, list[str]]:
@@ -145,7 +145,7 @@ class Date(ValueType):
         "a date written YYYY-MM-DD; YYYY-MM or YYYY when the document gives only the "
         "month or only the year"
     )
-    widget = "date"
+    widget = "iso_date"
     is_date = True
 
     def coerce(self, variable: dict, raw: Any) -> tuple[Any, list[str]]:
