@@ -8,6 +8,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DEBUG=0
 
 WORKDIR /app
+# Tesseract reads scanned PDF pages and images (projects/ingest/ocr.py). English comes
+# with it; more languages are packs: --build-arg OCR_LANGUAGE_PACKS="tesseract-ocr-deu".
+ARG OCR_LANGUAGE_PACKS=""
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends tesseract-ocr ${OCR_LANGUAGE_PACKS} \
+    && rm -rf /var/lib/apt/lists/*
 COPY requirements.txt .
 # requirements.txt alone is the production install; CI's smoke stage
 # (scripts/smoke-ci.sh) installs exactly this and runs the app from it.

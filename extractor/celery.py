@@ -27,3 +27,8 @@ def _schedule(sender: Celery, **kwargs) -> None:
         sender.signature("processing.tasks.sweep_jobs"),
         name="sweep processing jobs",
     )
+    sender.add_periodic_task(
+        settings.SWEEP_INTERVAL_SECONDS,
+        sender.signature("projects.tasks.sweep_uploads"),
+        name="sweep uploads",
+    )

@@ -256,6 +256,22 @@ INGEST_MAX_UNZIPPED_BYTES = env_size("INGEST_MAX_UNZIPPED_BYTES", 500 * 1024**2)
 INGEST_MAX_ZIP_MEMBERS = env_int("INGEST_MAX_ZIP_MEMBERS", 5000, minimum=1)
 INGEST_MAX_ROWS = env_int("INGEST_MAX_ROWS", 100_000, minimum=1)
 INGEST_MAX_TEXT_CHARS = env_int("INGEST_MAX_TEXT_CHARS", 5_000_000, minimum=1000)
+# Uploads: small text, Word and table files of a request are parsed in it, up to this
+# many bytes in all; the rest (and every PDF, image and ZIP) is parsed by a worker.
+INGEST_INLINE_MAX_BYTES = env_size("INGEST_INLINE_MAX_BYTES", 512 * 1024)
+# A worker's parse of one upload stops after this long (the file fails, saying so), and
+# an upload whose worker died this many times fails.
+INGEST_PARSE_SECONDS = env_int("INGEST_PARSE_SECONDS", 600, minimum=10)
+INGEST_MAX_ATTEMPTS = env_int("INGEST_MAX_ATTEMPTS", 3, minimum=1)
+# OCR of scanned PDF pages and images (projects.ingest.ocr). The Tesseract program: a
+# name on PATH or a path; where it is missing, scans fail with ``ocr_unavailable``.
+OCR_TESSERACT_CMD = env_str("OCR_TESSERACT_CMD", "tesseract")
+# PDF pages are rendered at this resolution for OCR: Tesseract reads 300 dpi best.
+OCR_DPI = env_int("OCR_DPI", 300, minimum=72)
+# Pages whose mean word confidence (0-100) is below this are listed for checking.
+OCR_LOW_CONFIDENCE = env_float("OCR_LOW_CONFIDENCE", 60.0)
+# Tesseract is stopped on a page (an image frame) after this many seconds.
+OCR_PAGE_SECONDS = env_int("OCR_PAGE_SECONDS", 120, minimum=1)
 # What one project may store (its documents' size_bytes: originals, table files once,
 # pasted text); 0 = no limit. 2 GiB holds the design's 1,000 documents at 2 MB each,
 # or 40 files at the per-file limit, and bounds 100 projects to 200 GiB of disk.
@@ -437,5 +453,10 @@ LOGGING = {
         "httpx": {"level": "WARNING"},
         "httpx2": {"level": "WARNING"},
         "openai": {"level": "WARNING"},
+        # The HTML parser's extractor reports ordinary pages as errors ("not valid
+        # HTML" for a fragment, "discarding data" for a page without an article);
+        # projects.ingest.html falls back on its own and logs what matters.
+        "trafilatura": {"level": "CRITICAL"},
+        "htmldate": {"level": "CRITICAL"},
     },
 }

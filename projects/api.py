@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -18,7 +19,8 @@ from rest_framework.throttling import ScopedRateThrottle
 from extractor.api import PayloadTooLarge, UnsupportedFileType
 from extractor.parsers import JSONParser
 from projects import quota, services
-from projects.models import Document, Project
+from projects.ingest import ocr
+from projects.models import Document, Project, Upload
 from projects.selectors import (
     document_get_for_user,
     document_queryset_for_user,
@@ -55,6 +57,7 @@ class ProjectSerializer(serializers.ModelSerializer):
             "description",
             "instructions",
             "model",
+            "ocr_languages",
             "step",
             "document_count",
             "variable_count",
@@ -71,6 +74,10 @@ class ProjectSerializer(serializers.ModelSerializer):
         if not value.strip():
             raise serializers.ValidationError("Give the project a name.")
         return value.strip()
+
+    def validate_ocr_languages(self, value: str) -> str:
+        # Django's ValidationError: DRF reports it under the field like its own.
+        return ocr.ocr_languages_clean(value)
 
     def _model_field(self, validated_data: dict) -> dict:
         if "model_name" in validated_data:
@@ -142,6 +149,17 @@ IngestReportSerializer = inline_serializer(
                 "Duplicate",
                 {"filename": serializers.CharField(), "existing_id": serializers.IntegerField()},
             )
+        ),
+        "processing": serializers.ListField(
+            child=inline_serializer(
+                "UploadQueued",
+                {
+                    "filename": serializers.CharField(),
+                    "upload_id": serializers.IntegerField(),
+                    "document_id": serializers.IntegerField(allow_null=True),
+                },
+            ),
+            help_text="Stored and handed to a worker: follow them at uploads/{upload_id}/.",
         ),
         "errors": serializers.ListField(
             child=inline_serializer(
@@ -270,6 +288,7 @@ class DocumentListView(generics.ListAPIView):
             "duplicates": report.duplicates,
             "errors": report.errors,
             "notes": report.notes,
+            "processing": report.processing,
         }
         return Response(body, status=status.HTTP_201_CREATED)
 
@@ -281,6 +300,8 @@ class DocumentListView(generics.ListAPIView):
             project=project,
             files=read_uploads(uploads),
             text_column=request.data.get("text_column") or None,
+            user=request.user,
+            defer=True,
         )
         _raise_if_no_room(report, project)
         _raise_if_all_rejected(report, len(uploads))
@@ -297,7 +318,7 @@ def _raise_if_project_full(project: Project) -> None:
 def _raise_if_no_room(report: services.IngestReport, project: Project) -> None:
     """Nothing added because the rest did not fit the quota (or the per-file limit):
     413 with what the project uses of its limit, as for a full project."""
-    if report.created or report.duplicates or not report.errors:
+    if report.created or report.duplicates or report.processing or not report.errors:
         return
     codes = {error["code"] for error in report.errors}
     if quota.CODE not in codes or not codes <= {quota.CODE, "file_too_large"}:
@@ -310,7 +331,7 @@ def _raise_if_no_room(report: services.IngestReport, project: Project) -> None:
 def _raise_if_all_rejected(report: services.IngestReport, file_count: int) -> None:
     """A request whose every file was refused for size or type answers 413 or 415, as
     API.md says; a batch with anything accepted answers 201 with per-file errors."""
-    if report.created or report.duplicates or not report.errors:
+    if report.created or report.duplicates or report.processing or not report.errors:
         return
     codes = {error["code"] for error in report.errors}
     details = {"errors": report.errors}
@@ -333,3 +354,60 @@ class DocumentDetailView(generics.RetrieveDestroyAPIView):
 
     def perform_destroy(self, instance: Document) -> None:
         services.document_delete(document=instance)
+
+
+class UploadStatusSerializer(serializers.ModelSerializer):
+    """An uploaded file and how far its parse has got (``projects.parsing``)."""
+
+    progress = serializers.FloatField(read_only=True, help_text="0 to 1.")
+    document = serializers.IntegerField(
+        source="document_id",
+        read_only=True,
+        allow_null=True,
+        help_text="The file's document while it is queued or processing, then the "
+        "document it became (one-document files); null for tables and archives.",
+    )
+
+    class Meta:
+        model = Upload
+        fields = [
+            "id",
+            "filename",
+            "status",
+            "source_type",
+            "size_bytes",
+            "progress",
+            "documents_created",
+            "duplicates",
+            "errors",
+            "notes",
+            "error",
+            "document",
+            "attempts",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+
+@extend_schema_view(get=extend_schema(summary="Uploads parsed by the workers, newest first"))
+class UploadListView(generics.ListAPIView):
+    serializer_class = UploadStatusSerializer
+
+    def get_queryset(self):
+        project = project_get_for_user(self.request.user, self.kwargs["project_id"])
+        queryset = Upload.objects.filter(project=project)
+        wanted = self.request.query_params.get("status", "")
+        if wanted in Upload.Status.values:
+            queryset = queryset.filter(status=wanted)
+        return queryset
+
+
+@extend_schema_view(get=extend_schema(summary="One upload and how far its parse has got"))
+class UploadDetailView(generics.RetrieveAPIView):
+    serializer_class = UploadStatusSerializer
+
+    def get_object(self) -> Upload:
+        project = project_get_for_user(self.request.user, self.kwargs["project_id"])
+        return get_object_or_404(Upload, project=project, pk=self.kwargs["upload_id"])

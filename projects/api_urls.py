@@ -17,4 +17,14 @@ urlpatterns = [
         api.DocumentDetailView.as_view(),
         name="api-document",
     ),
+    path(
+        "projects/<int:project_id>/uploads/",
+        api.UploadListView.as_view(),
+        name="api-uploads",
+    ),
+    path(
+        "projects/<int:project_id>/uploads/<int:upload_id>/",
+        api.UploadDetailView.as_view(),
+        name="api-upload",
+    ),
 ]

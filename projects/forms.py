@@ -5,18 +5,22 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 
+from projects.ingest import ocr
 from projects.models import Project
+
+DEFAULT_OCR_LANGUAGES = Project._meta.get_field("ocr_languages").default
 
 
 class ProjectForm(forms.ModelForm):
     class Meta:
         model = Project
-        fields = ["name", "description", "instructions", "model"]
+        fields = ["name", "description", "instructions", "model", "ocr_languages"]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
             "instructions": forms.Textarea(attrs={"rows": 4}),
             "model": forms.TextInput(attrs={"list": "known-models"}),
         }
+        labels = {"ocr_languages": "OCR languages"}
         help_texts = {
             "name": "A short name you will recognise in the project list.",
             "description": "What the corpus is and the research question. Used to suggest "
@@ -32,12 +36,34 @@ class ProjectForm(forms.ModelForm):
             "provider serves works."
         )
         self.fields["model"].widget.attrs["placeholder"] = settings.EXTRACTOR_MODEL
+        # Not required: empty, or a form posted without it, means English, the default.
+        self.fields["ocr_languages"].required = False
+        self.fields["ocr_languages"].help_text = ocr_languages_help()
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
         if not name:
             raise forms.ValidationError("Give the project a name.")
         return name
+
+    def clean_ocr_languages(self) -> str:
+        value = self.cleaned_data["ocr_languages"].strip()
+        return ocr.ocr_languages_clean(value) if value else DEFAULT_OCR_LANGUAGES
+
+
+def ocr_languages_help() -> str:
+    """What the settings page says under OCR languages: the language packs this server
+    has, or that it has no OCR at all (then scans and images cannot be read)."""
+    if not ocr.ocr_available():
+        return (
+            "OCR is not installed on this server, so scanned PDF pages and images cannot "
+            "be read; the README says how to install Tesseract."
+        )
+    installed = ", ".join(ocr.installed_languages()) or "none"
+    return (
+        "Languages of scanned pages and images, joined with + (eng+deu). Installed "
+        f"language packs: {installed}."
+    )
 
 
 class PasteForm(forms.Form):

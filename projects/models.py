@@ -37,6 +37,11 @@ class Project(models.Model):
     model = models.CharField(
         max_length=100, blank=True, help_text="LLM model name; empty uses the default."
     )
+    ocr_languages = models.CharField(
+        max_length=100,
+        default="eng",
+        help_text="Tesseract languages for scanned pages and images, joined with + (eng+deu).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -77,6 +82,8 @@ class DocumentQuerySet(models.QuerySet):
 
 class Document(models.Model):
     class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        PROCESSING = "processing", "Processing"
         READY = "ready", "Ready"
         FAILED = "failed", "Failed"
 
@@ -88,6 +95,7 @@ class Document(models.Model):
         HTML = "html", "HTML"
         CSV = "csv", "CSV row"
         XLSX = "xlsx", "Excel row"
+        IMAGE = "image", "Image"
         PASTE = "paste", "Pasted text"
         UNKNOWN = "unknown", "Unknown"
 
@@ -107,6 +115,10 @@ class Document(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.READY)
     error = models.TextField(blank=True)
     metadata = models.JSONField(default=dict, blank=True)
+    # The upload it came from, while that upload is kept (pasted text has none).
+    upload = models.ForeignKey(
+        "Upload", null=True, blank=True, on_delete=models.SET_NULL, related_name="documents"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = DocumentQuerySet.as_manager()
@@ -120,3 +132,76 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+def upload_upload_to(instance: Upload, filename: str) -> str:
+    suffix = PurePath(filename).suffix.lower()[:10]
+    if not suffix.isascii() or not suffix[1:].isalnum():
+        suffix = ""
+    return f"uploads/{instance.project_id}/{uuid.uuid4().hex}{suffix}"
+
+
+class UploadQuerySet(models.QuerySet):
+    def for_user(self, user) -> UploadQuerySet:
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(project__owner=user)
+
+    def in_flight(self) -> UploadQuerySet:
+        return self.filter(status__in=[Upload.Status.QUEUED, Upload.Status.PROCESSING])
+
+
+class Upload(models.Model):
+    """One uploaded file, stored at once and parsed by a worker (``projects.parsing``).
+
+    The row is the truth about the parse, like a job's work items: a worker claims it
+    with a lease, and the sweeper hands a file whose worker died to another one.
+    ``document`` is the file's placeholder document (status queued, then processing)
+    that becomes the parsed document of a one-document file; tables and archives
+    become documents of their own as the worker reads them.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        PROCESSING = "processing", "Processing"
+        COMPLETED = "completed", "Completed"
+        FAILED = "failed", "Failed"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="uploads")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    filename = models.CharField(max_length=255)
+    file = models.FileField(upload_to=upload_upload_to, blank=True, max_length=255)
+    size_bytes = models.PositiveBigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64)
+    source_type = models.CharField(max_length=10)
+    text_column = models.CharField(max_length=255, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    document = models.ForeignKey(
+        Document, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    documents_created = models.PositiveIntegerField(default=0)
+    duplicates = models.JSONField(default=list, blank=True)
+    errors = models.JSONField(default=list, blank=True)
+    notes = models.JSONField(default=list, blank=True)
+    progress = models.FloatField(default=0.0)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    worker = models.CharField(max_length=200, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = UploadQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["project", "status"]),
+            models.Index(fields=["status", "lease_expires_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.filename

@@ -30,8 +30,9 @@ SUMMARY_FIELDS = (
     "finished_samples",
     "ready_after_full_run",
     "job_count",
+    "parsing_document_count",
 )
-_NO_FIGURES = (0, 0, 0, 0, 0, None, 0, 0, 0, 0)
+_NO_FIGURES = (0, 0, 0, 0, 0, None, 0, 0, 0, 0, 0)
 SUMMARY_BATCH = 1000
 
 
@@ -121,6 +122,12 @@ def _summary_sql() -> tuple[str, str, tuple]:
             *run_done,
         ),
         "job_count": count("jobs"),
+        "parsing_document_count": count(
+            "documents",
+            f" AND r.{status} IN (%s, %s)",
+            Document.Status.QUEUED,
+            Document.Status.PROCESSING,
+        ),
     }
     select = ", ".join(f"{columns[field][0]} AS {name(field)}" for field in SUMMARY_FIELDS)
     params = tuple(value for field in SUMMARY_FIELDS for value in columns[field][1])
@@ -186,8 +193,11 @@ def project_get_for_user(user, project_id: int) -> Project:
 
 
 def project_step(project: Project) -> int:
-    """Where the workflow stands (1-5): the first step still waiting for the user."""
+    """Where the workflow stands (1-5): the first step still waiting for the user. While
+    uploads are being read, runs wait: step 4 is not offered until they are documents."""
     if not project.ready_document_count:
+        return 1
+    if project.parsing_document_count and project.current_version_number is not None:
         return 1
     if not project.variable_count:
         return 2

@@ -16,6 +16,7 @@ urlpatterns = [
     path("<int:project_id>/documents/upload/", views.document_upload, name="upload"),
     path("<int:project_id>/documents/paste/", views.document_paste, name="paste"),
     path("<int:project_id>/documents/columns/", views.table_columns, name="table_columns"),
+    path("<int:project_id>/documents/uploads/", views.upload_progress, name="upload_progress"),
     path("<int:project_id>/documents/<int:document_id>/", views.document_detail, name="document"),
     path(
         "<int:project_id>/documents/<int:document_id>/delete/",

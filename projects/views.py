@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from extractor.throttling import wizard_throttle
 from projects import ingest, quota, services
 from projects.forms import PasteForm, ProjectForm
-from projects.models import Document
+from projects.models import Document, Upload
 from projects.selectors import (
     document_get_for_user,
     document_pages,
@@ -27,6 +31,9 @@ from projects.uploads import read_uploads, request_too_large
 from projects.workflow import step_url, workflow_steps
 
 DOCUMENTS_PER_PAGE = 50
+UPLOADS_SHOWN = 20
+RECENT_UPLOAD_MINUTES = 15
+STOP_POLLING = 286  # htmx stops polling on this status
 
 
 def project_context(project, *, step: int) -> dict:
@@ -101,19 +108,52 @@ def _documents_page(
         status=status_filter,
     )
     page = Paginator(queryset, DOCUMENTS_PER_PAGE).get_page(request.GET.get("page"))
-    context = project_context(project, step=1) | {
-        "page": page,
-        "search": search,
-        "status": status_filter,
-        "statuses": Document.Status.choices,
-        "paste_form": paste_form or PasteForm(),
-        "max_file_mb": settings.UPLOAD_MAX_FILE_BYTES // (1024 * 1024),
-        "storage": quota.storage_use(project.pk),
-    }
+    context = (
+        project_context(project, step=1)
+        | {
+            "page": page,
+            "search": search,
+            "status": status_filter,
+            "statuses": Document.Status.choices,
+            "paste_form": paste_form or PasteForm(),
+            "max_file_mb": settings.UPLOAD_MAX_FILE_BYTES // (1024 * 1024),
+            "storage": quota.storage_use(project.pk),
+        }
+        | _uploads_context(project)
+    )
     template = "wizard/step1/documents.html"
     if request.htmx and request.htmx.target == "document-list":
         template += "#document-list"
     return render(request, template, context, status=status)
+
+
+def _uploads_context(project) -> dict:
+    """Uploads the workers are reading, and those finished in the last few minutes (what
+    became of them), for the progress list above the documents."""
+    recent = timezone.now() - timedelta(minutes=RECENT_UPLOAD_MINUTES)
+    uploads = list(
+        Upload.objects.filter(project=project)
+        .filter(
+            Q(status__in=[Upload.Status.QUEUED, Upload.Status.PROCESSING])
+            | Q(finished_at__gte=recent)
+        )
+        .order_by("-pk")[:UPLOADS_SHOWN]
+    )
+    in_flight = any(u.status in (Upload.Status.QUEUED, Upload.Status.PROCESSING) for u in uploads)
+    return {"uploads": uploads, "uploads_in_flight": in_flight}
+
+
+@require_GET
+def upload_progress(request: HttpRequest, project_id: int) -> HttpResponse:
+    """The progress list alone, polled while the workers read uploads: htmx stops
+    polling (286) once nothing is left in flight, and the documents list refreshes."""
+    project = project_get_for_user(request.user, project_id)
+    context = {"project": project} | _uploads_context(project)
+    response = render(request, "wizard/step1/documents.html#upload-progress", context)
+    if not context["uploads_in_flight"]:
+        response.status_code = STOP_POLLING
+    response["HX-Trigger"] = "documents-changed"  # new rows, statuses, and the stepper
+    return response
 
 
 @require_POST
@@ -132,7 +172,7 @@ def document_upload(request: HttpRequest, project_id: int) -> HttpResponse:
             report, status = None, 400
         else:
             report = services.documents_ingest(
-                project=project, files=files, text_column=text_column
+                project=project, files=files, text_column=text_column, user=request.user, defer=True
             )
             status = 200
     if request.htmx:
@@ -143,8 +183,10 @@ def document_upload(request: HttpRequest, project_id: int) -> HttpResponse:
             status=status,
         )
         kept_failed = report is not None and any(e["document_id"] for e in report.errors)
-        if report is not None and (report.created or kept_failed):
-            response["HX-Trigger"] = "documents-changed"  # the list and stepper refresh
+        if report is not None and (report.created or kept_failed or report.processing):
+            # The list and the stepper refresh, and the progress of what workers read.
+            events = ["documents-changed"] + (["uploads-changed"] if report.processing else [])
+            response["HX-Trigger"] = ", ".join(events)
         return response
     if report is not None:
         _report_messages(request, report)
@@ -171,6 +213,12 @@ def _upload_refusal(request: HttpRequest, project) -> services.IngestReport | No
 def _report_messages(request: HttpRequest, report) -> None:
     if report.created:
         messages.success(request, f"{len(report.created):,} document(s) added.")
+    if report.processing:
+        messages.info(
+            request,
+            f"{len(report.processing):,} file(s) stored and being read; they appear below "
+            "as they become documents.",
+        )
     for duplicate in report.duplicates:
         messages.warning(
             request, f"{duplicate['filename']}: already in this project, not added again."

@@ -38,9 +38,7 @@ def workflow_steps(project: Project, *, active: int) -> list[Step]:
     step = project_step(project)
     version = project.current_version_number
     states = {
-        1: _plural(project.ready_document_count, "document") + " ready"
-        if project.ready_document_count
-        else "Upload documents",
+        1: _documents_state(project),
         2: _plural(project.variable_count, "variable")
         if project.variable_count
         else "Define variables",
@@ -61,6 +59,16 @@ def workflow_steps(project: Project, *, active: int) -> list[Step]:
         )
         for number, title in STEP_TITLES.items()
     ]
+
+
+def _documents_state(project: Project) -> str:
+    parsing = project.parsing_document_count
+    if parsing:
+        ready = f"{project.ready_document_count:,} ready, " if project.ready_document_count else ""
+        return f"{ready}{parsing:,} being read"
+    if project.ready_document_count:
+        return _plural(project.ready_document_count, "document") + " ready"
+    return "Upload documents"
 
 
 def _processing_state(project: Project) -> str:

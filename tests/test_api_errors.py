@@ -22,6 +22,7 @@ from conftest import PASSWORD
 from exports.services import export_create
 from extractor import throttling
 from processing.models import Extraction
+from projects.models import Upload
 from schemas.versions import current_version
 from tests.test_api_conformance import CASES, ContractRow
 
@@ -49,6 +50,9 @@ def ids(processed_project, user) -> dict[str, int]:
         "job_id": project.jobs.first().pk,
         "ext_id": Extraction.objects.filter(schema_version=version).first().pk,
         "export_id": export_create(project=project, user=user, format="csv", version=version).pk,
+        "upload_id": Upload.objects.create(
+            project=project, filename="scan.pdf", sha256="0" * 64, source_type="pdf"
+        ).pk,
     }
 
 

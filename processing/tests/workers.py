@@ -56,6 +56,8 @@ class Worker:
             "SWEEP_INTERVAL_SECONDS": "5",
             "CELERY_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
             "DB_CONN_MAX_AGE": "0",
+            # The test's stored files (uploads the worker parses).
+            "MEDIA_ROOT": str(settings.MEDIA_ROOT),
             **(env or {}),
         }
         self.name = name

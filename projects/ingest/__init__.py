@@ -3,8 +3,9 @@
 Pure functions, no database: ``projects.services.documents_ingest`` stores what these
 return. The type of a file is sniffed from its content (``sniff``), then one parser per
 format turns it into ``ParsedDocument``s: ``text`` (TXT, MD), ``pdf``, ``docx``, ``html``,
-``tables`` + ``xlsx`` (one document per row), and ``archive`` unpacks ZIPs member by
-member into the same pipeline. Every failure is an ``IngestError`` with a ``code``
+``tables`` + ``xlsx`` (one document per row), ``image`` (PNG, JPEG, TIFF), and
+``archive`` unpacks ZIPs member by member into the same pipeline. Scanned PDF pages and
+images are read by OCR (``ocr``, Tesseract). Every failure is an ``IngestError`` with a ``code``
 and a message for the researcher (``errors``).
 """
 

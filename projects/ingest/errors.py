@@ -59,7 +59,7 @@ def empty_file(filename: str) -> IngestError:
 
 
 def unsupported_file_type(filename: str, hint: str = "") -> IngestError:
-    supported = "TXT, MD, PDF, DOCX, HTML, CSV, XLSX or a ZIP of those"
+    supported = "TXT, MD, PDF, DOCX, HTML, CSV, XLSX, images (PNG, JPEG, TIFF) or a ZIP of those"
     return IngestError(
         "unsupported_file_type",
         f"{filename} is not a file type we can read{hint}. Upload {supported}.",
@@ -96,10 +96,70 @@ def encrypted_pdf(filename: str) -> IngestError:
 
 
 def no_text_layer(filename: str) -> IngestError:
+    """Neither a text layer nor OCR found any text: blank pages, or pictures without
+    writing, or a scan too faint or small to read."""
     return IngestError(
         "no_text_layer",
-        f"{filename} has no text layer: its pages are images, probably a scan. Run OCR "
-        "on it (e.g. ocrmypdf, or “Recognize text” in Acrobat) and upload the result.",
+        f"{filename} has no text: its pages have no text layer and OCR found no writing "
+        "on them. If it is a scan, upload a sharper copy (at least 200 dpi, pages upright).",
+    )
+
+
+def no_text_found(filename: str) -> IngestError:
+    return IngestError(
+        "no_text_found",
+        f"{filename}: OCR found no writing in this image. If it shows text, upload a "
+        "sharper copy (at least 200 dpi, upright).",
+    )
+
+
+# Said wherever OCR is missing; the README's OCR section says the same at more length.
+_HOW_TO_ENABLE_OCR = (
+    "To enable OCR, install Tesseract on the server (Debian/Ubuntu: “apt-get install "
+    "tesseract-ocr”; macOS: “brew install tesseract”; see the README), then upload the "
+    "file again."
+)
+
+
+def ocr_unavailable(filename: str, what: str) -> IngestError:
+    """``what`` says why the file needs OCR: "is an image", "is a scan (...)"."""
+    return IngestError(
+        "ocr_unavailable",
+        f"{filename} {what}: reading it needs OCR, and OCR (Tesseract) is not installed on "
+        f"this server. {_HOW_TO_ENABLE_OCR}",
+    )
+
+
+def ocr_language_missing(filename: str, missing: list[str], installed: list[str]) -> IngestError:
+    """The project's OCR languages name a pack the server lacks (the setting was valid
+    when saved, or set where Tesseract could not be asked)."""
+    return IngestError(
+        "ocr_unavailable",
+        f"{filename} needs OCR in {', '.join(missing)}, but that language pack is not "
+        f"installed on this server (installed: {', '.join(installed) or 'none'}). Change "
+        "the project's OCR languages, or install the pack (Debian/Ubuntu: "
+        f"“apt-get install tesseract-ocr-{missing[0].replace('_', '-')}”), then upload the "
+        "file again.",
+        details={"missing": missing, "installed": installed},
+    )
+
+
+def ocr_failed(filename: str, page: int, reason: str) -> IngestError:
+    return IngestError(
+        "ocr_failed",
+        f"{filename}: OCR failed on page {page} ({reason}). Upload a cleaner scan, or a "
+        "PDF with a text layer.",
+        details={"page": page},
+    )
+
+
+def image_too_large(filename: str, limit_pixels: int) -> IngestError:
+    return IngestError(
+        "image_too_large",
+        f"{filename} is an image of more than {limit_pixels / 1e6:,.0f} megapixels, too large "
+        "to read safely. Save or scan it at a lower resolution (300 dpi is plenty) and "
+        "upload that.",
+        details={"limit_pixels": limit_pixels},
     )
 
 

@@ -9,6 +9,7 @@ from django.conf import settings
 
 from projects.ingest import errors
 from projects.ingest.errors import IngestError
+from projects.ingest.metadata import clean_metadata
 
 # Document.name is a CharField(max_length=255).
 MAX_NAME_LENGTH = 255
@@ -41,7 +42,8 @@ class FileOutcome:
     that failed to parse; never a ZIP member that failed), ``source_type`` the type it
     was read as (None for archives and for files of
     no supported type), ``notes`` things the researcher should know that are not errors
-    (rows skipped, pages without text).
+    (rows skipped, pages without text). ``part_bytes``: set on the parts of a large
+    table stored one after the other, the bytes of the file each part accounts for.
     """
 
     filename: str
@@ -50,6 +52,7 @@ class FileOutcome:
     content: bytes | None
     source_type: str | None = None
     notes: list[str] = field(default_factory=list)
+    part_bytes: int | None = None
 
 
 @dataclass
@@ -91,12 +94,15 @@ def whole_file_document(
     page_offsets: list[int] | None = None,
     metadata: dict | None = None,
 ) -> ParsedDocument:
+    """A document made of a whole file. Every parser of whole files (PDF, DOCX, HTML,
+    text...) builds its documents here, so this is where metadata that carries no
+    information (``about:blank`` titles, program names) is dropped, for all of them."""
     return ParsedDocument(
         name=clip_name(filename),
         source_type=source_type,
         text=text,
         page_offsets=page_offsets or [],
-        metadata=metadata or {},
+        metadata=clean_metadata(metadata or {}, filename=filename),
         content=data,
         sha256=sha256_hex(data),
     )

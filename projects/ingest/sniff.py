@@ -1,7 +1,8 @@
 """What a file really is, from its content; the extension is only a tie-breaker.
 
 A PDF renamed ``.txt`` is read as a PDF; a ``.docx`` that is not a zip is a damaged
-Word file (``corrupt_file``), not text; a photo is refused whatever its name. The
+Word file (``corrupt_file``), not text; a PNG, JPEG or TIFF is an image for OCR
+whatever its name, and a GIF is refused whatever its name. The
 extension decides only between readings that the content cannot tell apart: CSV or
 Markdown versus plain text.
 """
@@ -26,6 +27,8 @@ ZIP = "zip"
 
 _PDF_MAGIC = b"%PDF-"
 _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
+# The images OCR reads: PNG, JPEG, TIFF (little- and big-endian).
+_IMAGE_MAGICS = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")
 # Known binary formats we do not read, with a hint about what to do instead.
 _OTHER_BINARIES = (
     (
@@ -33,11 +36,7 @@ _OTHER_BINARIES = (
         " (an old Word/Excel file, or a password-protected one; save it as "
         "DOCX or XLSX without a password)",
     ),
-    (b"\x89PNG", " (an image: text in images needs OCR first)"),
-    (b"\xff\xd8\xff", " (an image: text in images needs OCR first)"),
-    (b"GIF8", " (an image: text in images needs OCR first)"),
-    (b"II*\x00", " (an image: text in images needs OCR first)"),
-    (b"MM\x00*", " (an image: text in images needs OCR first)"),
+    (b"GIF8", " (a GIF image: save it as PNG)"),
     (b"{\\rtf", " (RTF: save it as DOCX or PDF)"),
     (b"Rar!", " (a RAR archive: use ZIP)"),
     (b"7z\xbc\xaf", " (a 7-Zip archive: use ZIP)"),
@@ -49,6 +48,11 @@ _CLAIMED = {
     ".docx": ("a Word (DOCX) document", SourceType.DOCX),
     ".xlsx": ("an Excel (XLSX) workbook", SourceType.XLSX),
     ".zip": ("a ZIP archive", None),
+    ".png": ("an image", SourceType.IMAGE),
+    ".jpg": ("an image", SourceType.IMAGE),
+    ".jpeg": ("an image", SourceType.IMAGE),
+    ".tif": ("an image", SourceType.IMAGE),
+    ".tiff": ("an image", SourceType.IMAGE),
 }
 _HTML_EXTENSIONS = {".html", ".htm", ".xhtml"}
 _MARKDOWN_EXTENSIONS = {".md", ".markdown"}
@@ -87,6 +91,8 @@ def sniff(filename: str, data: bytes) -> Sniffed:
         return Sniffed(SourceType.PDF)
     if data.startswith(_ZIP_MAGICS):
         return Sniffed(_zip_kind(filename, data, ext))
+    if data.startswith(_IMAGE_MAGICS):
+        return Sniffed(SourceType.IMAGE)
     for magic, hint in _OTHER_BINARIES:
         if data.startswith(magic):
             raise errors.unsupported_file_type(filename, hint)

@@ -12,6 +12,7 @@ from projects.ingest.archive import UnzipBudget, iter_archive
 from projects.ingest.docx import parse_docx
 from projects.ingest.errors import IngestError
 from projects.ingest.html import parse_html
+from projects.ingest.image import parse_image
 from projects.ingest.pdf import parse_pdf
 from projects.ingest.results import FileOutcome, Parsed
 from projects.ingest.sniff import ZIP, Sniffed, SourceType, sniff
@@ -26,12 +27,18 @@ def iter_upload(
     *,
     text_column: str | None = None,
     unzip_budget: UnzipBudget | None = None,
+    ocr_languages: str = "eng",
 ) -> Iterator[FileOutcome]:
     """Every outcome of one uploaded file (one per member for a ZIP), one at a time: a
     large ZIP is never held parsed in memory all at once. ``unzip_budget``: shared by
-    the files of one upload."""
+    the files of one upload. ``ocr_languages``: the project's Tesseract languages."""
     return _outcomes(
-        filename, data, text_column=text_column, in_archive=False, unzip_budget=unzip_budget
+        filename,
+        data,
+        text_column=text_column,
+        in_archive=False,
+        unzip_budget=unzip_budget,
+        ocr_languages=ocr_languages,
     )
 
 
@@ -57,6 +64,7 @@ def _outcomes(
     text_column: str | None,
     in_archive: bool,
     unzip_budget: UnzipBudget | None = None,
+    ocr_languages: str = "eng",
 ) -> Iterator[FileOutcome]:
     if len(data) > settings.UPLOAD_MAX_FILE_BYTES:
         # Not kept: storing what we refuse would defeat the limit.
@@ -74,21 +82,27 @@ def _outcomes(
         if in_archive:
             yield FileOutcome(filename, [], errors.nested_archive(filename), None)
             return
-        member = partial(_outcomes, text_column=text_column, in_archive=True)
+        member = partial(
+            _outcomes, text_column=text_column, in_archive=True, ocr_languages=ocr_languages
+        )
         yield from iter_archive(filename, data, parse_member=member, budget=unzip_budget)
         return
     try:
-        parsed = _parse(filename, data, sniffed, text_column)
+        parsed = _parse(filename, data, sniffed, text_column, ocr_languages)
     except IngestError as error:
         yield FileOutcome(filename, [], error, data, sniffed.kind)
         return
     yield FileOutcome(filename, parsed.documents, None, data, sniffed.kind, parsed.notes)
 
 
-def _parse(filename: str, data: bytes, sniffed: Sniffed, text_column: str | None) -> Parsed:
+def _parse(
+    filename: str, data: bytes, sniffed: Sniffed, text_column: str | None, ocr_languages: str
+) -> Parsed:
     kind = sniffed.kind
     if kind == SourceType.PDF:
-        return parse_pdf(filename, data)
+        return parse_pdf(filename, data, ocr_languages=ocr_languages)
+    if kind == SourceType.IMAGE:
+        return parse_image(filename, data, ocr_languages=ocr_languages)
     if kind == SourceType.DOCX:
         return parse_docx(filename, data)
     if kind == SourceType.HTML:

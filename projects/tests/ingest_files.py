@@ -85,3 +85,15 @@ def text_of(filename: str, data: bytes) -> str:
     outcome = only(iter_upload(filename, data))
     assert outcome.error is None, outcome.error
     return outcome.documents[0].text
+
+
+def parse_queued_uploads() -> list[int]:
+    """Run the workers' parse of every queued upload here, as a worker would (the
+    integration tests run real workers); the ids parsed, oldest first."""
+    from projects.models import Upload
+    from projects.parsing import upload_parse
+
+    ids = list(Upload.objects.filter(status="queued").order_by("pk").values_list("pk", flat=True))
+    for upload_id in ids:
+        upload_parse(upload_id=upload_id, worker="test:1")
+    return ids

@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from projects.models import Document, Project
+from projects.tests.ingest_files import parse_queued_uploads
 
 pytestmark = pytest.mark.django_db
 
@@ -18,6 +19,7 @@ PROJECT_FIELDS = {
     "description",
     "instructions",
     "model",
+    "ocr_languages",
     "step",
     "document_count",
     "variable_count",
@@ -223,9 +225,16 @@ def test_one_bad_file_does_not_stop_the_others(api, project):
     assert response.status_code == 201
     body = response.json()
     assert [d["name"] for d in body["created"]] == ["good.txt"]
-    (error,) = body["errors"]
+    assert body["errors"] == []
+    (queued,) = body["processing"]  # a PDF is read by a worker
+    assert queued["filename"] == "broken.pdf"
+    parse_queued_uploads()
+    upload = api.get(f"/api/v1/projects/{project.pk}/uploads/{queued['upload_id']}/").json()
+    assert upload["status"] == "failed"
+    (error,) = upload["errors"]
     assert error["filename"] == "broken.pdf"
     assert error["code"] and error["message"]
+    assert error["document_id"] == queued["document_id"]  # kept as a failed document
 
 
 def test_document_list_filters_and_hides_text(api, project):

@@ -24,6 +24,7 @@ from projects.tests.ingest_files import (
     only,
     text_of,
 )
+from projects.tests.ocr_files import requires_tesseract
 
 # --- Sniffing ----------------------------------------------------------------------------
 
@@ -46,7 +47,7 @@ def test_unknown_binary_is_unsupported():
 @pytest.mark.parametrize(
     ("data", "hint"),
     [
-        (b"\x89PNG\r\n\x1a\n" + os.urandom(64), "OCR"),
+        (b"GIF89a" + os.urandom(64), "PNG"),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(64), "DOCX"),
         (b"{\\rtf1\\ansi hello}", "RTF"),
     ],
@@ -188,6 +189,7 @@ def test_pdf_pages_and_offsets():
     assert "\r" not in document.text
 
 
+@requires_tesseract
 def test_pdf_image_only_has_no_text_layer():
     outcome = only(iter_upload("scan.pdf", make_image_pdf()))
     assert outcome.error.code == "no_text_layer"

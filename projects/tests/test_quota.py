@@ -12,9 +12,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from projects import services
+from projects import services, storing
 from projects.models import Document, Project
-from projects.tests.ingest_files import make_zip
+from projects.tests.ingest_files import make_zip, parse_queued_uploads
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -156,25 +156,29 @@ def test_a_full_project_refuses_the_request_before_reading_it(api, project, quot
     assert error["details"] == {"used_bytes": 1000, "limit_bytes": 1000}
 
 
-def test_a_batch_crossing_the_quota_keeps_what_fits(api, project, quota):
+def test_a_batch_crossing_the_quota_keeps_what_fits(
+    api, project, quota, django_capture_on_commit_callbacks
+):
+    archive = make_zip({"b.txt": b"b" * 400, "c.txt": b"c" * 400})
     response = upload(
-        api,
-        project,
-        ("a.txt", b"a" * 400),
-        ("pack.zip", make_zip({"b.txt": b"b" * 400, "c.txt": b"c" * 400})),
-        ("d.txt", b"d" * 100),
+        api, project, ("a.txt", b"a" * 400), ("pack.zip", archive), ("d.txt", b"d" * 100)
     )
     assert response.status_code == 201
     body = response.json()
-    assert [d["name"] for d in body["created"]] == ["a.txt", "pack.zip/b.txt", "d.txt"]
-    [error] = body["errors"]
+    assert [d["name"] for d in body["created"]] == ["a.txt", "d.txt"]
+    assert [p["filename"] for p in body["processing"]] == ["pack.zip"]  # its size claimed
+    with django_capture_on_commit_callbacks(execute=True):
+        parse_queued_uploads()
+    upload_row = api.get(f"/api/v1/projects/{project.pk}/uploads/").json()["results"][0]
+    assert upload_row["documents_created"] == 1  # b.txt; the archive's claim given back
+    [error] = upload_row["errors"]
     assert (error["filename"], error["code"], error["document_id"]) == (
         "pack.zip/c.txt",
         "project_storage_full",
         None,
     )
-    assert "stores 800 bytes of its 1000 bytes storage limit" in error["message"]
-    assert len(stored_files(quota)) == 3
+    assert "stores 900 bytes of its 1000 bytes storage limit" in error["message"]
+    assert len(stored_files(quota)) == 3  # a, d and b: the archive itself is not kept
 
 
 # --- The wizard says the same -----------------------------------------------------------------
@@ -223,14 +227,14 @@ def test_two_uploads_at_once_cannot_both_slip_past_the_quota(user, settings, mon
     settings.PROJECT_MAX_BYTES = 1000
     project = Project.objects.create(owner=user, name="Race")
     together = threading.Barrier(2, timeout=10)
-    file_save = services._file_save
+    file_save = storing._file_save
 
     def save_when_both_are_here(document, outcome):
         # Both uploads have been checked against what they saw before either writes.
         together.wait()
         return file_save(document, outcome)
 
-    monkeypatch.setattr(services, "_file_save", save_when_both_are_here)
+    monkeypatch.setattr(storing, "_file_save", save_when_both_are_here)
     reports, failures = [], []
 
     def ingest(name: str, data: bytes) -> None:

@@ -59,6 +59,7 @@ def test_figures_follow_the_project_through_the_workflow(user):
         "finished_samples": 0,
         "ready_after_full_run": 0,
         "job_count": 0,
+        "parsing_document_count": 0,
         "step": 1,
     }
 

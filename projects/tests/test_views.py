@@ -82,7 +82,8 @@ def test_htmx_upload_answers_one_line_per_file(client_logged_in, project):
 
 
 def test_an_unreadable_file_kept_as_failed_is_not_called_not_added(client_logged_in, project):
-    broken = SimpleUploadedFile("broken.pdf", b"%PDF-1.4\n" + bytes(range(256)) * 4)
+    # A Word file is read in the request (a PDF goes to a worker: see test_uploads.py).
+    broken = SimpleUploadedFile("broken.docx", b"PK\x03\x04" + bytes(range(256)) * 4)
 
     response = client_logged_in.post(
         f"/projects/{project.pk}/documents/upload/", {"files": [broken]}, **HTMX

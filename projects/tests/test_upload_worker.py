@@ -1,0 +1,94 @@
+"""Uploads parsed by a real Celery worker process, which one test kills mid-parse."""
+
+from __future__ import annotations
+
+import io
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from extractor.simulator import Simulator
+from processing.tests.workers import Worker
+from projects.models import Document, Upload
+from projects.tests.ingest_files import PARAGRAPH, make_pdf
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+DONE = {"completed", "failed"}
+
+
+@pytest.fixture
+def simulator():
+    sim = Simulator()
+    yield sim
+    sim.stop()
+
+
+@pytest.fixture
+def workers(tmp_path):
+    started: list[Worker] = []
+
+    def start(simulator: Simulator, name: str) -> Worker:
+        worker = Worker(simulator, name, tmp_path / "worker.log").start()
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()
+
+
+def _post(api, project, name: str, data: bytes) -> dict:
+    handle = io.BytesIO(data)
+    handle.name = name
+    response = api.post(
+        f"/api/v1/projects/{project.pk}/documents/", {"files": [handle]}, format="multipart"
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["processing"], response.json()
+    return response.json()["processing"][0]
+
+
+def _wait(upload_id: int, until, *, log: Path, timeout: float = 90) -> Upload:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        upload = Upload.objects.get(pk=upload_id)
+        if until(upload):
+            return upload
+        time.sleep(0.2)
+    tail = log.read_text()[-4000:] if log.exists() else ""
+    raise AssertionError(f"upload {upload_id} stuck at {upload.status}\n{tail}")
+
+
+def _csv(rows: int) -> bytes:
+    lines = "".join(f"Row {n}: the parties agreed on clause {n % 97}.\n" for n in range(rows))
+    return ("text\n" + lines).encode()
+
+
+def test_a_worker_reads_a_pdf_and_a_large_table(api, project, simulator, workers, tmp_path):
+    log = tmp_path / "worker.log"
+    workers(simulator, f"utest-{uuid.uuid4().hex[:6]}@%h")
+    pdf = _post(api, project, "treaty.pdf", make_pdf([PARAGRAPH]))
+    table = _post(api, project, "rows.csv", _csv(20_000))
+    assert _wait(pdf["upload_id"], lambda u: u.status in DONE, log=log).status == "completed"
+    upload = _wait(table["upload_id"], lambda u: u.status in DONE, log=log)
+    assert (upload.status, upload.documents_created) == ("completed", 20_000)
+    assert Document.objects.get(pk=pdf["document_id"]).status == "ready"
+    assert Document.objects.filter(project=project, status="ready").count() == 20_001
+
+
+def test_a_worker_killed_mid_parse_loses_no_upload(api, project, simulator, workers, tmp_path):
+    log = tmp_path / "worker.log"
+    name = f"utest-{uuid.uuid4().hex[:6]}@%h"
+    worker = workers(simulator, name)
+    table = _post(api, project, "rows.csv", _csv(40_000))
+    _wait(table["upload_id"], lambda u: u.status == "processing", log=log)
+    worker.kill()
+    assert Upload.objects.get(pk=table["upload_id"]).status == "processing"
+
+    workers(simulator, name)  # the same worker restarts and takes its upload back at once
+    upload = _wait(table["upload_id"], lambda u: u.status in DONE, log=log, timeout=150)
+    assert (upload.status, upload.documents_created, upload.attempts) == ("completed", 40_000, 2)
+    assert Document.objects.filter(project=project, status="ready").count() == 40_000
