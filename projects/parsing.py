@@ -38,6 +38,7 @@ from django.utils import timezone
 from extractor.llm.tokens import count_text
 from projects import ingest, storing
 from projects.dispatch import upload_enqueue
+from projects.ingest import ocr
 from projects.ingest.results import FileOutcome
 from projects.ingest.sniff import ZIP
 from projects.models import Document, Upload
@@ -110,7 +111,9 @@ def _parse(upload: Upload) -> storing.IngestReport:
         ocr_languages=upload.project.ocr_languages,
     )
     if upload.source_type in _WHOLE_FILE_TYPES:
-        _whole_file_save(batch, upload, next(iter(outcomes)))
+        with ocr.progress_to(lambda share: _progress(upload, min(share, 0.99))):
+            outcome = next(iter(outcomes))  # parsed here: a scan moves the bar page by page
+        _whole_file_save(batch, upload, outcome)
     else:
         _placeholder_release(upload)
         total = _member_count(data) if upload.source_type == ZIP else 1

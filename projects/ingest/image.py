@@ -44,6 +44,7 @@ def parse_image(filename: str, data: bytes, *, ocr_languages: str = "eng") -> Pa
             result = _read_frame(filename, image, index, languages)
             pages.append(clean_text(result.text).strip())
             report.add(index + 1, result)
+            ocr.page_done(index + 1, frames)
     finally:
         image.close()
     return _document(filename, data, pages, report)

@@ -29,6 +29,9 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import pytesseract
@@ -55,6 +58,8 @@ _SEPARATORS = re.compile(r"[+,\s]+")
 _NOT_LANGUAGES = {"osd"}
 # Tesseract's data levels (image_to_data): 5 is a word.
 _WORD_LEVEL = 5
+# Who hears how far OCR of the current file has got (a worker's upload progress).
+_progress: ContextVar[Callable[[float], None] | None] = ContextVar("ocr_progress", default=None)
 
 
 class OcrError(Exception):
@@ -287,3 +292,21 @@ class OcrReport:
                 f"{settings.OCR_LOW_CONFIDENCE:g} %): check their text against the original."
             )
         return notes
+
+
+@contextmanager
+def progress_to(callback: Callable[[float], None]) -> Iterator[None]:
+    """Within the block, each page read by OCR reports the share of the file's scanned
+    pages done so far to ``callback``: a long scan moves its upload's progress bar."""
+    token = _progress.set(callback)
+    try:
+        yield
+    finally:
+        _progress.reset(token)
+
+
+def page_done(done: int, total: int) -> None:
+    """Called by the parsers after each page they read by OCR."""
+    callback = _progress.get()
+    if callback is not None and total:
+        callback(done / total)

@@ -110,10 +110,11 @@ def _read_scanned(
         return pages, None, [error.message]  # a mixed PDF: its text pages stand
     pages = list(pages)
     report = ocr.OcrReport(languages=languages, pages=[])
-    for index in scanned:
+    for done, index in enumerate(scanned, start=1):
         result = _ocr_page(filename, pdf, index, languages)
         pages[index] = clean_text(result.text).strip()
         report.add(index + 1, result)
+        ocr.page_done(done, len(scanned))
     return pages, report, []
 
 

@@ -13,6 +13,7 @@ from projects import parsing
 from projects.models import Document, Upload
 from projects.selectors import project_get_for_user, project_step
 from projects.tests.ingest_files import PARAGRAPH, make_pdf, make_zip, parse_queued_uploads
+from projects.tests.ocr_files import requires_tesseract
 from schemas.models import Variable
 from schemas.versions import schema_confirm
 
@@ -221,3 +222,17 @@ def test_a_scan_without_tesseract_is_kept_as_failed_saying_how_to_enable_ocr(
     assert error["code"] == "ocr_unavailable" and "tesseract" in error["message"].lower()
     document = Document.objects.get(pk=queued["document_id"])  # kept, with its original
     assert document.status == "failed" and document.file.name
+
+
+@requires_tesseract
+def test_a_long_scan_moves_its_progress_page_by_page(api, project, monkeypatch):
+    from projects.tests.ocr_files import make_scanned_pdf
+
+    pages = ["First minutes page.", "Second minutes page.", "Third minutes page."]
+    queued = post(api, project, ("scan.pdf", make_scanned_pdf(pages))).json()["processing"][0]
+    seen = []
+    real_progress = parsing._progress
+    monkeypatch.setattr(parsing, "_progress", lambda u, f: seen.append(f) or real_progress(u, f))
+    parse_queued_uploads()
+    assert [round(share, 2) for share in seen] == [0.33, 0.67, 0.99]
+    assert upload_of(api, project, queued["upload_id"])["status"] == "completed"
