@@ -10,7 +10,9 @@ extractions made with ``bulk_create``: values per type, evidence quoted from the
 document with its offsets, statuses, about 2% corrected by a person and 3% verified;
 then VACUUM (ANALYZE), as autovacuum would have done after a real job.
 
-Exports: CSV, XLSX and JSON, each with and without evidence columns. Each build runs in
+Exports: CSV, XLSX and JSON, each plain, with evidence columns, and with the audit
+columns (``include_audit``: model and human values, review, status, confidence,
+evidence per variable, the default of XLSX and JSON). Each build runs in
 a fresh process (``--child``), twice: once timed (wall time, peak RSS above the RSS just
 before the build) and once under tracemalloc (Python heap peak; tracemalloc slows the
 code down, so that run's time is not reported). ``--repeat N`` times each build N
@@ -145,6 +147,7 @@ def make_extractions(project, version, user, *, seed: int = 5) -> dict[str, int]
             review = rng.random()
             if review < CORRECTED_SHARE:
                 extraction.human_value = _value(rng, variable, quote or "corrected by hand")
+                extraction.human_evidence = quote[:60] if rng.random() < 0.5 else ""
                 extraction.corrected = True
                 extraction.reviewed_by = user
                 extraction.reviewed_at = now
@@ -229,6 +232,14 @@ def run_child(export_id: int, *, traced: bool) -> dict[str, Any]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+# (label, include_evidence, include_audit)
+VARIANTS = (("plain", False, False), ("evidence", True, False), ("audit", False, True))
+
+
+def _options(evidence: bool, audit: bool) -> dict[str, bool]:
+    return {"include_evidence": evidence, "include_audit": audit, "bom": False}
+
+
 def bench_exports(project, version, user, *, documents: int, repeat: int) -> list[dict]:
     from exports.models import Export
 
@@ -239,18 +250,18 @@ def bench_exports(project, version, user, *, documents: int, repeat: int) -> lis
         f"(each build in a fresh process; time: median of {repeat})"
     )
     print(
-        f"  {'format':<6} {'evidence':<9} {'seconds':>8} {'target':>7} {'RSS +MB':>8} "
+        f"  {'format':<6} {'columns':<9} {'seconds':>8} {'target':>7} {'RSS +MB':>8} "
         f"{'peak RSS':>9} {'heap MB':>8} {'size MB':>8}  result"
     )
     for export_format in ("csv", "xlsx", "json"):
-        for evidence in (False, True):
+        for columns, evidence, audit in VARIANTS:
             timed = []
             for _ in range(repeat):
                 export = Export.objects.create(
                     project=project,
                     schema_version=version,
                     format=export_format,
-                    options={"include_evidence": evidence, "bom": False},
+                    options=_options(evidence, audit),
                     created_by=user,
                 )
                 timed.append(run_child(export.pk, traced=False))
@@ -258,7 +269,7 @@ def bench_exports(project, version, user, *, documents: int, repeat: int) -> lis
                 project=project,
                 schema_version=version,
                 format=export_format,
-                options={"include_evidence": evidence, "bom": False},
+                options=_options(evidence, audit),
                 created_by=user,
             )
             traced = run_child(export.pk, traced=True)
@@ -275,6 +286,7 @@ def bench_exports(project, version, user, *, documents: int, repeat: int) -> lis
                 "part": "export_build",
                 "format": export_format,
                 "include_evidence": evidence,
+                "include_audit": audit,
                 "documents": documents,
                 "variables": len(version.variables),
                 "seconds": seconds,
@@ -291,7 +303,7 @@ def bench_exports(project, version, user, *, documents: int, repeat: int) -> lis
             }
             results.append(figures)
             print(
-                f"  {export_format:<6} {'yes' if evidence else 'no':<9} {seconds:>8.2f} "
+                f"  {export_format:<6} {columns:<9} {seconds:>8.2f} "
                 f"{target:>6.1f}s {figures['rss_delta_mb']:>8.1f} {figures['peak_rss_mb']:>9.1f} "
                 f"{figures['tracemalloc_peak_mb']:>8.1f} {figures['size_mb']:>8.2f}  "
                 f"{'PASS' if ok else 'MISS'}   {common.load_text(figures['load'])}"
@@ -432,6 +444,7 @@ def main() -> int:
         common.remove(scratch)
     missed = [
         f"{r['part']}:{r.get('format', '')}{'+evidence' if r.get('include_evidence') else ''}"
+        f"{'+audit' if r.get('include_audit') else ''}"
         for r in results
         if not r["target_met"]
     ]

@@ -90,7 +90,9 @@ def agreement_summary(
 
     ``variables`` are the schema version's variable dicts (``key``, ``type``);
     ``extractions`` are mappings with ``variable_key``, ``value``, ``human_value``,
-    ``verified`` and ``corrected`` (what ``.values(...)`` on a queryset yields).
+    ``verified`` and ``corrected`` (what ``.values(...)`` on a queryset yields), and
+    optionally ``blind_entered`` and ``blind_value``: a person's answer given before
+    they saw the model's is what counts for that value, whatever they decided after.
     Extractions of keys outside ``variables`` are ignored.
     """
     pairs: dict[str, list[tuple[Any, Any]]] = {variable["key"]: [] for variable in variables}
@@ -99,7 +101,10 @@ def agreement_summary(
         if reviewed is None or not (extraction.get("verified") or extraction.get("corrected")):
             continue
         model = extraction.get("value")
-        human = extraction.get("human_value") if extraction.get("corrected") else model
+        if extraction.get("blind_entered"):
+            human = extraction.get("blind_value")
+        else:
+            human = extraction.get("human_value") if extraction.get("corrected") else model
         reviewed.append((model, human))
     return [
         {

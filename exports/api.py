@@ -5,7 +5,13 @@ from __future__ import annotations
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -13,8 +19,10 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from exports.downloads import download_response
+from exports.freshness import exports_mark_out_of_date
 from exports.inputs import ExportCreateSerializer, version_asked
 from exports.models import Export
+from exports.queue import QueueScope, queue_item, queue_next
 from exports.results import (
     FLAGGED,
     PagesExceeded,
@@ -25,9 +33,10 @@ from exports.results import (
     results_page,
     results_state,
 )
-from exports.review import UNSET, ReviewError, extraction_review
+from exports.review import UNSET, ReviewError, blind_entry, extraction_review
 from exports.services import ExportError, export_create
 from extractor.api import Conflict, page_not_found, page_number_param, page_size_param
+from extractor.text import MAX_BIGINT
 from processing.models import Extraction
 from projects.selectors import project_get_for_user
 from schemas.versions import with_version_number
@@ -55,6 +64,11 @@ class ResultCellSerializer(serializers.Serializer):
     verified = serializers.BooleanField()
     final_value = serializers.JSONField(allow_null=True)
     message = serializers.CharField(allow_blank=True)
+    model_value = serializers.JSONField(allow_null=True, help_text="The model's value.")
+    review_status = serializers.ChoiceField(choices=Extraction.Review.choices)
+    evidence_check = serializers.CharField(
+        allow_blank=True, help_text="passed, failed or not_applicable; empty: nothing checked."
+    )
 
 
 class ResultDocumentSerializer(serializers.Serializer):
@@ -171,6 +185,12 @@ class ExtractionSerializer(serializers.ModelSerializer):
     document = serializers.IntegerField(source="document_id", read_only=True)
     schema_version = serializers.IntegerField(source="schema_version.number", read_only=True)
     final_value = serializers.JSONField(read_only=True)
+    review_status = serializers.ChoiceField(choices=Extraction.Review.choices, read_only=True)
+    evidence_check = serializers.CharField(
+        read_only=True,
+        help_text="passed, failed or not_applicable; empty when there was no quote to check "
+        "(none given, or not found in the document).",
+    )
 
     class Meta:
         model = Extraction
@@ -192,6 +212,10 @@ class ExtractionSerializer(serializers.ModelSerializer):
             "corrected",
             "verified",
             "final_value",
+            "review_status",
+            "evidence_check",
+            "blind_entered",
+            "blind_value",
             "reviewed_at",
         ]
         read_only_fields = fields
@@ -200,6 +224,13 @@ class ExtractionSerializer(serializers.ModelSerializer):
 class ReviewSerializer(serializers.Serializer):
     human_value = serializers.JSONField(
         required=False, allow_null=True, help_text="The correct value; null means none."
+    )
+    blind_value = serializers.JSONField(
+        required=False,
+        allow_null=True,
+        help_text="Blind review: your own answer, given before seeing the model's. It is "
+        "what agreement counts; the value becomes verified when it agrees with the "
+        "model's, else corrected to it (send corrected: false to take the model's after).",
     )
     verified = serializers.BooleanField(required=False)
     corrected = serializers.BooleanField(
@@ -223,13 +254,18 @@ class ExtractionDetailView(APIView):
         body.is_valid(raise_exception=True)
         data = body.validated_data
         try:
-            extraction_review(
-                extraction=extraction,
-                user=request.user,
-                human_value=data.get("human_value", UNSET),
-                verified=data.get("verified"),
-                corrected=data.get("corrected"),
-            )
+            if "blind_value" in data:
+                if len(data) > 1:
+                    raise ReviewError({"blind_value": ["Send a blind value on its own."]})
+                blind_entry(extraction=extraction, user=request.user, value=data["blind_value"])
+            else:
+                extraction_review(
+                    extraction=extraction,
+                    user=request.user,
+                    human_value=data.get("human_value", UNSET),
+                    verified=data.get("verified"),
+                    corrected=data.get("corrected"),
+                )
         except ReviewError as exc:
             raise serializers.ValidationError(exc.errors) from None
         extraction.refresh_from_db()
@@ -268,6 +304,10 @@ class ExportSerializer(serializers.ModelSerializer):
     schema_version = serializers.IntegerField(source="schema_version.number", read_only=True)
     download_url = serializers.SerializerMethodField()
     include_evidence = serializers.SerializerMethodField()
+    include_audit = serializers.SerializerMethodField()
+    out_of_date = serializers.SerializerMethodField(
+        help_text="The values or documents changed after the file was written: export again."
+    )
 
     class Meta:
         model = Export
@@ -279,6 +319,8 @@ class ExportSerializer(serializers.ModelSerializer):
             "row_count",
             "size_bytes",
             "include_evidence",
+            "include_audit",
+            "out_of_date",
             "error",
             "download_url",
             "created_at",
@@ -296,6 +338,14 @@ class ExportSerializer(serializers.ModelSerializer):
     def get_include_evidence(self, export: Export) -> bool:
         return bool(export.options.get("include_evidence"))
 
+    def get_include_audit(self, export: Export) -> bool:
+        return bool(export.options.get("include_audit"))
+
+    def get_out_of_date(self, export: Export) -> bool:
+        if not hasattr(export, "out_of_date"):  # marked in bulk by the list
+            exports_mark_out_of_date([export])
+        return export.out_of_date
+
 
 @extend_schema_view(get=extend_schema(summary="The project's exports, newest first"))
 class ExportListView(generics.ListAPIView):
@@ -308,6 +358,12 @@ class ExportListView(generics.ListAPIView):
     def get_queryset(self):
         project = project_get_for_user(self.request.user, self.kwargs["project_id"])
         return with_version_number(Export.objects.filter(project=project))
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if page is not None:
+            exports_mark_out_of_date(page)  # one reading of the data per version listed
+        return page
 
     @extend_schema(
         summary="Export the dataset (small exports answer completed at once)",
@@ -326,6 +382,7 @@ class ExportListView(generics.ListAPIView):
                 format=data["format"],
                 version=data["version"],
                 include_evidence=data["include_evidence"],
+                include_audit=data["include_audit"],
                 bom=data["bom"],
             )
         except ExportError as exc:
@@ -365,3 +422,67 @@ class ExportDownloadView(APIView):
     def get(self, request: Request, export_id: int):
         export = get_object_or_404(Export.objects.for_user(request.user), pk=export_id)
         return download_response(export)
+
+
+class QueueItemSerializer(serializers.Serializer):
+    """The next value to check; outside blind mode also what the model said."""
+
+    extraction_id = serializers.IntegerField()
+    document = inline_serializer(
+        "QueueDocument", {"id": serializers.IntegerField(), "name": serializers.CharField()}
+    )
+    variable = inline_serializer(
+        "QueueVariable",
+        {
+            "key": serializers.CharField(),
+            "label": serializers.CharField(),
+            "type": serializers.CharField(),
+        },
+    )
+    progress = inline_serializer(
+        "QueueProgress",
+        {"checked": serializers.IntegerField(), "total": serializers.IntegerField()},
+    )
+    blind = serializers.BooleanField()
+    model_value = serializers.JSONField(required=False, allow_null=True)
+    evidence = serializers.CharField(required=False, allow_blank=True)
+    evidence_start = serializers.IntegerField(required=False, allow_null=True)
+    evidence_end = serializers.IntegerField(required=False, allow_null=True)
+    confidence = serializers.FloatField(required=False, allow_null=True)
+
+
+class QueueQuerySerializer(serializers.Serializer):
+    after = serializers.IntegerField(required=False, min_value=1, max_value=MAX_BIGINT)
+    before = serializers.IntegerField(required=False, min_value=1, max_value=MAX_BIGINT)
+    blind = serializers.BooleanField(
+        required=False, allow_null=True, default=None, help_text="Default: the project's setting."
+    )
+
+
+@extend_schema(
+    summary="The next value to check in the review queue",
+    parameters=[
+        QueueQuerySerializer,
+        OpenApiParameter("variable", str, description="Only this variable's values."),
+        OpenApiParameter("status", str, description="flagged, or one extraction status."),
+        OpenApiParameter("job", int, description="Only the values of this job."),
+        OpenApiParameter("schema_version", int, description="Default: the current version."),
+    ],
+    responses={
+        200: QueueItemSerializer,
+        204: OpenApiResponse(description="Nothing left to check in this scope"),
+    },
+)
+class ReviewQueueNextView(APIView):
+    def get(self, request: Request, project_id: int) -> Response:
+        project = project_get_for_user(request.user, project_id)
+        query = QueueQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        version = _version_or_error(project, request.query_params.get("schema_version"))
+        scope = QueueScope.from_query(version, request.query_params)
+        options = query.validated_data
+        item = queue_next(scope, after=options.get("after"), before=options.get("before"))
+        if item is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        blind = project.blind_review if options.get("blind") is None else options["blind"]
+        return Response(queue_item(item, scope, blind=blind))

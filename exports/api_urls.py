@@ -12,6 +12,11 @@ urlpatterns = [
         name="api-extraction",
     ),
     path("projects/<int:project_id>/agreement/", api.AgreementView.as_view(), name="api-agreement"),
+    path(
+        "projects/<int:project_id>/review-queue/next/",
+        api.ReviewQueueNextView.as_view(),
+        name="api-review-queue-next",
+    ),
     path("projects/<int:project_id>/exports/", api.ExportListView.as_view(), name="api-exports"),
     path("exports/<int:export_id>/", api.ExportDetailView.as_view(), name="api-export"),
     path(

@@ -8,6 +8,7 @@ sentences as messages.
 from __future__ import annotations
 
 from rest_framework import serializers
+from rest_framework.fields import empty
 
 from exports.models import Export
 from exports.results import version_for
@@ -22,6 +23,14 @@ def _choose(values: list[str]) -> str:
 
 
 FORMAT_MESSAGE = _choose(Export.Format.values)
+
+
+class FormatDefaultBooleanField(serializers.BooleanField):
+    """A boolean whose absence means "the default", from a form too: DRF reads a
+    missing boolean of a form as false (an unticked box), which would turn the audit
+    columns off for every XLSX exported from a page that does not send the field."""
+
+    default_empty_html = empty
 
 
 def version_asked(project: Project, number: str | int | None) -> SchemaVersion | None:
@@ -42,7 +51,20 @@ class ExportCreateSerializer(serializers.Serializer):
         error_messages={"required": FORMAT_MESSAGE, "invalid_choice": FORMAT_MESSAGE},
     )
     schema_version = serializers.IntegerField(required=False, min_value=1)
-    include_evidence = serializers.BooleanField(required=False, default=False)
+    include_evidence = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="`<key>__evidence` and `<key>__status` after each variable (the audit "
+        "columns include both).",
+    )
+    include_audit = FormatDefaultBooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Per variable `<key>__model`, `<key>__human`, `<key>__review`, "
+        "`<key>__status`, `<key>__confidence`, `<key>__evidence`. Absent or null: on for "
+        "XLSX and JSON, off for CSV.",
+    )
     bom = serializers.BooleanField(
         required=False, default=False, help_text="CSV only: start with a UTF-8 BOM for Excel."
     )

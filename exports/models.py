@@ -41,6 +41,9 @@ class Export(models.Model):
     size_bytes = models.PositiveBigIntegerField(default=0)
     row_count = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
+    # What the file was read from (exports.freshness.DataStamp.key), set when it is
+    # written: a listing compares it with the data as it is now to say "out of date".
+    data_stamp = models.CharField(max_length=200, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -209,6 +209,7 @@ class Cell:
     evidence_end: int | None
     confidence: float | None
     message: str
+    evidence_check: str
 
     @property
     def final_value(self) -> Any:
@@ -310,7 +311,7 @@ def cell_payload(extraction: Extraction | Cell | None) -> dict | None:
         return None
     return {
         "extraction_id": extraction.pk,
-        "value": extraction.value,
+        "value": extraction.final_value,  # API.md: the final value; the model's beside it
         "status": extraction.status,
         "evidence": extraction.evidence,
         "evidence_start": extraction.evidence_start,
@@ -321,6 +322,11 @@ def cell_payload(extraction: Extraction | Cell | None) -> dict | None:
         "verified": extraction.verified,
         "final_value": extraction.final_value,
         "message": extraction.message,
+        "evidence_check": extraction.evidence_check,
+        "model_value": extraction.value,
+        "review_status": Extraction.review_of(
+            corrected=extraction.corrected, verified=extraction.verified
+        ),
     }
 
 
@@ -455,7 +461,10 @@ def _reviewed(version: SchemaVersion) -> QuerySet[Extraction]:
 
 
 def _reviewed_values(version: SchemaVersion) -> QuerySet:
-    fields = ("variable_key", "value", "human_value", "verified", "corrected")
+    fields = (
+        "variable_key", "value", "human_value", "verified", "corrected", "blind_entered",
+        "blind_value",
+    )  # fmt: skip
     return _reviewed(version).values(*fields)
 
 

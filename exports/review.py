@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from processing.models import Extraction, ProcessingLog
-from schemas.types import CoercionError, VariableType, read_value
+from schemas.types import CoercionError, VariableType, read_value, value_type
 
 UNSET = object()
 # A person's value, written as JSON: a long text answer or a list of a hundred items fit.
@@ -30,6 +30,24 @@ def variable_of(extraction: Extraction) -> dict:
         if variable["key"] == extraction.variable_key:
             return variable
     return {"key": extraction.variable_key, "type": VariableType.TEXT, "allowed_values": []}
+
+
+def value_input_context(
+    variable: dict, extraction: Extraction, *, typed: list[str] | None = None
+) -> dict:
+    """The typed input's context (``_value_input.html``): filled with the person's own
+    correction, never with the model's answer (that would anchor them), or with what
+    they typed when it was refused."""
+    kind = value_type(variable["type"])
+    current = extraction.human_value if extraction.corrected else None
+    if typed is not None:
+        current = typed if kind.widget == "checkboxes" else "\n".join(typed)
+    return {
+        "widget": kind.widget,
+        "current_value": current,
+        "current_list": current if isinstance(current, list) else [],
+        "current_lines": kind.form_text(current),
+    }
 
 
 def _typed(variable: dict, value: Any) -> Any:
@@ -134,6 +152,35 @@ def extraction_review(
             },
         )
     return extraction
+
+
+def blind_entry(*, extraction: Extraction, user, value: Any) -> Extraction:
+    """A person's own answer, given before they saw the model's (blind review).
+
+    Stored apart (``blind_value``) and kept whatever they decide once the model's answer
+    is shown: agreement compares the model with it. It also reviews the value at once:
+    verified when it agrees with the model's (compared as the type compares for
+    agreement), else a correction holding the person's answer, which they may keep, or
+    drop for the model's (``extraction_review(corrected=False, verified=True)``).
+    """
+    if extraction.blind_entered or extraction.verified or extraction.corrected:
+        raise ReviewError(
+            {"blind_value": ["This value was already checked: a blind entry comes first."]}
+        )
+    variable = variable_of(extraction)
+    typed = _typed(variable, value)
+    kind = value_type(variable["type"])
+    agrees = kind.same(kind.comparable(extraction.value), kind.comparable(typed))
+    with transaction.atomic():
+        updated = Extraction.objects.filter(
+            pk=extraction.pk, blind_entered=False, verified=False, corrected=False
+        ).update(blind_value=typed, blind_entered=True, updated_at=timezone.now())
+        if not updated:  # a second tab or a double click got there first
+            raise ReviewError({"blind_value": ["This value was just checked elsewhere."]})
+        extraction.blind_value, extraction.blind_entered = typed, True
+        if agrees:
+            return extraction_review(extraction=extraction, user=user, verified=True)
+        return extraction_review(extraction=extraction, user=user, human_value=typed)
 
 
 def _describe(extraction: Extraction, before: dict, after: dict) -> str:

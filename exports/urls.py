@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from exports import views
+from exports import review_views, views
 
 app_name = "exports"
 
@@ -16,6 +16,12 @@ urlpatterns = [
         "<int:project_id>/results/values/<int:extraction_id>/review/",
         views.cell_review,
         name="cell_review",
+    ),
+    path("<int:project_id>/review-queue/", review_views.review_queue, name="review_queue"),
+    path(
+        "<int:project_id>/review-queue/<int:extraction_id>/",
+        review_views.review_queue_item,
+        name="review_queue_item",
     ),
     path("<int:project_id>/exports/", views.export_list, name="export_list"),
     path("<int:project_id>/exports/new/", views.export_start, name="export_start"),

@@ -12,6 +12,8 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import push_url
 
 from exports.downloads import download_response
+from exports.evidence_window import evidence_view
+from exports.freshness import exports_mark_out_of_date
 from exports.inputs import ExportCreateSerializer
 from exports.models import Export
 from exports.results import (
@@ -25,7 +27,7 @@ from exports.results import (
     version_for,
     versions_with_results,
 )
-from exports.review import ReviewError, extraction_review, variable_of
+from exports.review import ReviewError, extraction_review, value_input_context, variable_of
 from exports.services import ExportError, export_create
 from extractor.inputs import field_messages
 from extractor.text import whole_number
@@ -35,8 +37,6 @@ from projects.selectors import project_get_for_user
 from projects.views import project_context
 from schemas.types import value_type
 from schemas.versions import with_version_number
-
-EVIDENCE_CONTEXT_CHARS = 1500
 
 
 @require_GET
@@ -109,51 +109,19 @@ def _extraction_for(request: HttpRequest, project_id: int, extraction_id: int):
     return project, extraction
 
 
-def _evidence_view(extraction: Extraction) -> dict:
-    """The document text cut around the evidence, in three parts the template escapes."""
-    text = extraction.document.text
-    start, end = extraction.evidence_start, extraction.evidence_end
-    if start is None or end is None or not (0 <= start <= end <= len(text)):
-        return {
-            "found": False,
-            "before": text[: EVIDENCE_CONTEXT_CHARS * 2],
-            "match": "",
-            "after": "",
-            "clipped_start": False,
-            "clipped_end": len(text) > EVIDENCE_CONTEXT_CHARS * 2,
-        }
-    window_start = max(start - EVIDENCE_CONTEXT_CHARS, 0)
-    window_end = min(end + EVIDENCE_CONTEXT_CHARS, len(text))
-    return {
-        "found": True,
-        "before": text[window_start:start],
-        "match": text[start:end],
-        "after": text[end:window_end],
-        "clipped_start": window_start > 0,
-        "clipped_end": window_end < len(text),
-    }
-
-
 def _cell_context(
     project, extraction: Extraction, *, error: str = "", typed: list[str] | None = None
 ) -> dict:
     """What the value's page shows; ``typed`` is a refused correction as the form sent
     it, shown again so the person can mend it instead of typing it anew."""
     variable = variable_of(extraction)
-    kind = value_type(variable["type"])
-    current = extraction.final_value
-    if typed is not None:
-        current = typed if kind.widget == "checkboxes" else "\n".join(typed)
     return {
         "project": project,
         "extraction": extraction,
         "variable": variable,
-        "widget": kind.widget,
-        "evidence_view": _evidence_view(extraction),
-        "current_list": current if isinstance(current, list) else [],
-        "current_lines": kind.form_text(current),
+        "evidence_view": evidence_view(extraction),
         "error": error,
-    }
+    } | value_input_context(variable, extraction, typed=typed)
 
 
 @require_GET
@@ -239,6 +207,7 @@ def export_start(request: HttpRequest, project_id: int) -> HttpResponse:
             format=data["format"],
             version=data["version"],
             include_evidence=data["include_evidence"],
+            include_audit=data["include_audit"],
             bom=data["bom"],
         )
     except ExportError as exc:
@@ -267,6 +236,7 @@ def export_list(request: HttpRequest, project_id: int) -> HttpResponse:
 
 def _exports_context(project) -> dict:
     exports = list(with_version_number(Export.objects.filter(project=project))[:20])
+    exports_mark_out_of_date(exports)
     pending = any(e.status in (Export.Status.QUEUED, Export.Status.RUNNING) for e in exports)
     return {"exports": exports, "exports_pending": pending}
 

@@ -62,15 +62,11 @@ from exports.cells import (
     scalar_text,
     truncate_for_excel,
 )
+from exports.layout import COLUMN_KINDS, Column, wide_columns, wide_row
 from schemas.types import TYPES, VariableType
 
-COLUMN_KINDS = frozenset(TYPES) | {"id", "metadata", "evidence", "status"}
 # Columns whose ISO strings become real dates in XLSX: the types that say so.
 DATE_KINDS = frozenset(name for name, kind in TYPES.items() if kind.is_date)
-FIXED_COLUMNS = ("document_id", "document_name")
-EVIDENCE_SUFFIX = "__evidence"
-STATUS_SUFFIX = "__status"
-METADATA_PREFIX = "meta_"
 CODEBOOK_FIELDS = ("key", "label", "type", "instructions", "allowed_values", "required")
 
 # Column widths come from the header and this many leading rows, never the whole file.
@@ -80,28 +76,6 @@ MAX_WIDTH = 60
 
 _FULL_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _BOLD = Font(bold=True)
-
-
-@dataclass(frozen=True, slots=True)
-class Column:
-    """One column of the export.
-
-    ``kind`` is ``id``, ``metadata``, a variable type, ``evidence`` or ``status``;
-    only a date type changes how a value is written (ISO strings become real dates in
-    XLSX). ``source`` says where :func:`wide_row` finds the value: the metadata
-    key for ``metadata`` columns, the variable key for variable, evidence and status
-    columns; it defaults to the column name.
-    """
-
-    name: str
-    kind: str
-    source: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.kind not in COLUMN_KINDS:
-            raise ValueError(f"Unknown column kind {self.kind!r} for column {self.name!r}.")
-        if self.source is None:
-            object.__setattr__(self, "source", self.name)
 
 
 @dataclass(slots=True)
@@ -130,90 +104,6 @@ class ExportTable:
     @property
     def column_names(self) -> list[str]:
         return [column.name for column in self.columns]
-
-
-# --- the wide layout (API.md, step 5) ---------------------------------------------------
-
-
-def wide_columns(
-    variables: Sequence[Mapping[str, Any]],
-    metadata_keys: Sequence[str],
-    *,
-    include_evidence: bool = False,
-) -> list[Column]:
-    """The columns of a wide export: one row per document.
-
-    ``document_id``, ``document_name``, the document metadata columns in the given order,
-    then one column per variable in schema order, each followed by ``<key>__evidence``
-    and ``<key>__status`` with ``include_evidence``.
-
-    Collision rule: a metadata key keeps its name unless it equals a fixed column, a
-    variable key or a variable's evidence/status column name (reserved even without
-    ``include_evidence``, so the name does not depend on that option) or a name already
-    taken; then it is prefixed with ``meta_`` as many times as needed to be unique.
-    Variable keys are never renamed: a variable keyed like a fixed column is an error.
-    """
-    variable_columns = _variable_columns(variables, include_evidence=include_evidence)
-    taken = set(FIXED_COLUMNS)
-    for variable in variables:
-        key = variable["key"]
-        if key in taken:
-            raise ValueError(f"Variable key {key!r} clashes with another column of the export.")
-        taken.update({key, key + EVIDENCE_SUFFIX, key + STATUS_SUFFIX})
-    metadata_columns = []
-    for key in metadata_keys:
-        name = key
-        while name in taken:
-            name = METADATA_PREFIX + name
-        taken.add(name)
-        metadata_columns.append(Column(name, "metadata", source=key))
-    return [
-        Column("document_id", "id"),
-        Column("document_name", VariableType.TEXT),
-        *metadata_columns,
-        *variable_columns,
-    ]
-
-
-def _variable_columns(
-    variables: Sequence[Mapping[str, Any]], *, include_evidence: bool
-) -> list[Column]:
-    columns = []
-    for variable in variables:
-        key = variable["key"]
-        columns.append(Column(key, variable["type"], source=key))
-        if include_evidence:
-            columns.append(Column(key + EVIDENCE_SUFFIX, "evidence", source=key))
-            columns.append(Column(key + STATUS_SUFFIX, "status", source=key))
-    return columns
-
-
-def wide_row(
-    columns: Sequence[Column],
-    *,
-    document_id: int,
-    document_name: str,
-    metadata: Mapping[str, Any],
-    values: Mapping[str, Mapping[str, Any]],
-) -> list[Any]:
-    """One row of a wide export, aligned with ``columns``.
-
-    ``values`` maps a variable key to ``{"value", "evidence", "status"}``; ``value`` is
-    the one the dataset carries (the person's correction where there is one, else the
-    model's). A variable without an entry, or a metadata key the document lacks, is None.
-    """
-    row: list[Any] = []
-    for column in columns:
-        if column.kind == "id":
-            row.append(document_id)
-        elif column.name == "document_name" and column.kind == VariableType.TEXT:
-            row.append(document_name)
-        elif column.kind == "metadata":
-            row.append(metadata.get(column.source))
-        else:
-            field = column.kind if column.kind in {"evidence", "status"} else "value"
-            row.append(values.get(column.source, {}).get(field))
-    return row
 
 
 # --- shared plumbing ----------------------------------------------------------------------
@@ -477,6 +367,7 @@ def _write_utf8(fileobj: IO[bytes], text: str) -> None:
     fileobj.write(data)
 
 
+# The wide layout lives in exports.layout; its names stay importable from here.
 __all__ = [
     "COLUMN_KINDS",
     "EXCEL_MAX_CELL_CHARS",

@@ -9,8 +9,11 @@ gets a ``ValidatedValue`` whose ``status`` is one of the ``Extraction.Status`` v
 - ``missing``: null, blank or absent (the message says so when the variable is required);
 - ``invalid``: a value that cannot be read as the variable's type or category; the value
   is None and the model's answer stays in ``raw`` for the reviewer;
-- ``unsupported_evidence``: a valid value whose quote is not in the document (the value
-  is kept: a person decides);
+- ``unsupported_evidence``: a valid value whose quote is not in the document, or is only
+  there cut out of a word or a number ("9 percent" out of "22.9 percent"); the value is
+  kept: a person decides;
+- ``evidence_mismatch``: a valid value whose quote is in the document but does not say
+  it (the type's ``evidence_check``: "the quote does not contain 2023"); kept too;
 - ``error``: the answer as a whole was not a JSON object.
 
 How a value is read for its type (numbers such as "1.234,5", dates, categories matched
@@ -20,6 +23,9 @@ loosely, yes/no words) is the type's business: ``schemas.types``. Here:
   value may still be right, and the results page flags it for review. Evidence of an
   invalid value is located too (the reviewer needs it most); a missing value keeps the
   quote it came with but no offsets.
+- A located quote is checked against the value by its type (``schemas.types.evidence``):
+  ``evidence_check`` records ``passed``, ``failed`` or ``not_applicable``; it stays
+  blank when nothing was checked (no quote, quote not located, no valid value).
 - Confidence is clamped to 0..1 ("85%" reads as 0.85); anything unreadable is None.
 """
 
@@ -31,7 +37,7 @@ from enum import StrEnum
 from typing import Any
 
 from processing.evidence import EvidenceIndex
-from schemas.types import CoercionError, read_value
+from schemas.types import CoercionError, read_value, value_type
 
 __all__ = ["Status", "ValidatedValue", "validate_answer"]
 
@@ -43,6 +49,7 @@ class Status(StrEnum):
     MISSING = "missing"
     INVALID = "invalid"
     UNSUPPORTED_EVIDENCE = "unsupported_evidence"
+    EVIDENCE_MISMATCH = "evidence_mismatch"
     ERROR = "error"
 
 
@@ -58,14 +65,22 @@ class ValidatedValue:
     evidence_end: int | None = None
     confidence: float | None = None
     raw: Any = None
+    evidence_check: str = ""  # Extraction.EvidenceCheck, blank when not checked
 
     @property
     def has_value(self) -> bool:
         return self.value is not None
 
+    @property
+    def flagged(self) -> bool:
+        """Whether a person should look at the evidence (counted on the job)."""
+        return self.status in FLAGGED_STATUSES
+
 
 NO_EVIDENCE_NOTE = "no evidence quoted"
 EVIDENCE_NOT_FOUND_NOTE = "evidence quote not found in the document"
+EVIDENCE_CUT_NOTE = "evidence quote starts or ends inside a word or a number"
+FLAGGED_STATUSES = frozenset({Status.UNSUPPORTED_EVIDENCE, Status.EVIDENCE_MISMATCH})
 
 _ABSENT = object()  # the answer has no entry for the variable
 
@@ -112,19 +127,26 @@ def _validate_entry(variable: dict, entry: Any, index: EvidenceIndex) -> Validat
         return _with_offsets(replace(base, status=Status.INVALID, message=str(exc)), index)
     if value is None:
         return replace(base, message=_missing_message(variable, "no value given"))
-    return _check_evidence(replace(base, value=value, status=Status.OK), notes, index)
+    return _check_evidence(variable, replace(base, value=value, status=Status.OK), notes, index)
 
 
 def _check_evidence(
-    result: ValidatedValue, notes: list[str], index: EvidenceIndex
+    variable: dict, result: ValidatedValue, notes: list[str], index: EvidenceIndex
 ) -> ValidatedValue:
+    """Locate the quote, then ask the value's type whether the quote says the value."""
     if not result.evidence:
         return replace(result, message=_join([*notes, NO_EVIDENCE_NOTE]))
     located = _with_offsets(result, index)
     if located.evidence_start is None:
-        status, notes = Status.UNSUPPORTED_EVIDENCE, [*notes, EVIDENCE_NOT_FOUND_NOTE]
-        return replace(result, status=status, message=_join(notes))
-    return replace(located, message=_join(notes))
+        cut = index.cuts_words(result.evidence)
+        note = EVIDENCE_CUT_NOTE if cut else EVIDENCE_NOT_FOUND_NOTE
+        return replace(result, status=Status.UNSUPPORTED_EVIDENCE, message=_join([*notes, note]))
+    kind = value_type(variable.get("type"))
+    support = kind.evidence_check(variable, located.value, located.evidence)
+    if support.is_mismatch:
+        notes, status = [*notes, support.reason], Status.EVIDENCE_MISMATCH
+        return replace(located, status=status, evidence_check=support.outcome, message=_join(notes))
+    return replace(located, evidence_check=support.outcome, message=_join(notes))
 
 
 def _with_offsets(result: ValidatedValue, index: EvidenceIndex) -> ValidatedValue:

@@ -50,6 +50,7 @@ class JobSerializer(serializers.ModelSerializer):
             "processed",
             "succeeded",
             "failed",
+            "flagged",
             "progress",
             "llm_calls",
             "input_tokens",

@@ -20,6 +20,11 @@ broke into lines, words split by stray spaces); a space in the quote must still 
 whitespace in the text, so "the rapist" never matches "therapist". Such matches satisfy
 ``normalise(text[start:end]) == normalise(quote)`` up to spaces; all others exactly.
 
+A quote must start and end on a word boundary (``boundaries.py``): "9 percent of the
+vote" cut out of "22.9 percent of the vote", or "ratified" out of "unratified", is not
+found, since a model that cuts a number or a word quotes something the document does
+not say; ``cuts_words`` tells such a quote from one that is not there at all.
+
 A quote may leave out part of the passage with an ellipsis (``...``, ``…``, ``[...]``):
 then every fragment must be found, in order, and the span runs from the start of the
 first to the end of the last. Leading and trailing punctuation or ellipses on the quote
@@ -29,7 +34,9 @@ Build one ``EvidenceIndex`` per document and call ``.locate`` for each quote: fo
 1 MB document happens once (0.1-0.5 s), and each lookup is then a substring search.
 
 Not handled: words hyphenated across a line break ("inter-\nnational"), documents in
-decomposed Korean (conjoining jamo) quoted in composed form, paraphrased quotes.
+decomposed Korean (conjoining jamo) quoted in composed form, paraphrased quotes, and
+quotes that start or end at words a PDF glued together ("Thetreaty"): a glued edge is
+inside a word.
 """
 
 from __future__ import annotations
@@ -39,7 +46,10 @@ import re
 import unicodedata
 from array import array
 from bisect import bisect_right
+from collections.abc import Callable
 from itertools import compress, repeat
+
+from processing.boundaries import cuts_word
 
 __all__ = ["EvidenceIndex", "locate", "normalise"]
 
@@ -71,6 +81,8 @@ def _positions(start: int, stop: int) -> array:
         _identity = array("i", range(max(stop, 2 * len(_identity))))
     return _identity[start:stop]
 
+
+Accept = Callable[[int, int], bool]
 
 _ELLIPSIS = re.compile(r"\s*(?:\[\s*(?:\.\s*){3,}\]|\(\s*(?:\.\s*){3,}\)|\.{3,}|…)\s*")
 _MULTISPACE = re.compile(" {2,}")
@@ -123,15 +135,22 @@ class _Folded:
         self.starts = starts
         self.original_length = original_length
 
-    def find(self, needle: str, begin: int = 0) -> tuple[int, int] | None:
+    def find(
+        self, needle: str, begin: int = 0, accept: Accept | None = None
+    ) -> tuple[int, int] | None:
         """First match of ``needle`` at or after ``begin`` (folded positions) that does
-        not cut an expanded character (``ß`` -> ``ss``) in half."""
+        not cut an expanded character (``ß`` -> ``ss``) in half, and whose original span
+        ``accept`` takes."""
         if not needle:
             return None
         position = self.folded.find(needle, begin)
         while position != -1:
             end = position + len(needle)
-            if self.is_boundary(position) and self.is_boundary(end):
+            if (
+                self.is_boundary(position)
+                and self.is_boundary(end)
+                and (accept is None or accept(*self.to_original(position, end)))
+            ):
                 return position, end
             position = self.folded.find(needle, position + 1)
         return None
@@ -165,7 +184,9 @@ class _Spaceless:
     def to_spaced(self, index: int) -> int:
         return index + bisect_right(self.gaps, index)
 
-    def find(self, quote: str, begin: int = 0) -> tuple[int, int] | None:
+    def find(
+        self, quote: str, begin: int = 0, accept: Accept | None = None
+    ) -> tuple[int, int] | None:
         """Like ``_Folded.find`` for a folded quote, ignoring spaces the text has and the
         quote lacks; a space in the quote must still be whitespace in the text."""
         needle = quote.replace(" ", "")
@@ -173,7 +194,9 @@ class _Spaceless:
         position = self.folded.find(needle, begin) if needle else -1
         while position != -1:
             end = position + len(needle)
-            if self._fits(position, end, breaks):
+            if self._fits(position, end, breaks) and (
+                accept is None or accept(*self.to_original(position, end))
+            ):
                 return position, end
             position = self.folded.find(needle, position + 1)
         return None
@@ -333,12 +356,20 @@ class EvidenceIndex:
 
     def locate(self, quote: str) -> tuple[int, int] | None:
         """Char offsets ``(start, end)`` of ``quote`` in the text, or None if absent."""
+        return self._search(quote, self.on_word_boundaries)
+
+    def cuts_words(self, quote: str) -> bool:
+        """Whether ``quote`` is not located only because every occurrence starts or ends
+        inside a word or a number (for the message a reviewer reads)."""
+        return self.locate(quote) is None and self._search(quote, None) is not None
+
+    def _search(self, quote: str, accept: Accept | None) -> tuple[int, int] | None:
         if not isinstance(quote, str) or not quote.strip():
             return None
         quote = quote.strip()
-        exact = self.text.find(quote)
-        if exact != -1:
-            return exact, exact + len(quote)
+        exact = self._find_exact(quote, accept)
+        if exact is not None:
+            return exact
         folded = normalise(quote)
         fragments = [
             piece for piece in (_strip_edges(part) for part in _ELLIPSIS.split(folded)) if piece
@@ -346,20 +377,35 @@ class EvidenceIndex:
         candidates = [[folded], fragments] if fragments else [[folded]]
         for index in (self._spaced, self._spaceless):
             for pieces in candidates:
-                span = _find_in_order(index, pieces)
+                span = _find_in_order(index, pieces, accept)
                 if span is not None:
                     return span
         return None
 
+    def _find_exact(self, quote: str, accept: Accept | None) -> tuple[int, int] | None:
+        position = self.text.find(quote)
+        while position != -1:
+            if accept is None or accept(position, position + len(quote)):
+                return position, position + len(quote)
+            position = self.text.find(quote, position + 1)
+        return None
 
-def _find_in_order(index: _Folded | _Spaceless, pieces: list[str]) -> tuple[int, int] | None:
-    """Span from the first piece to the last, each found after the previous one."""
-    first = index.find(pieces[0])
+    def on_word_boundaries(self, start: int, end: int) -> bool:
+        """Whether ``text[start:end]`` neither starts nor ends inside a word or number."""
+        return not (cuts_word(self.text, start) or cuts_word(self.text, end))
+
+
+def _find_in_order(
+    index: _Folded | _Spaceless, pieces: list[str], accept: Accept | None
+) -> tuple[int, int] | None:
+    """Span from the first piece to the last, each found after the previous one, each on
+    word boundaries."""
+    first = index.find(pieces[0], 0, accept)
     if first is None:
         return None
     last = first
     for piece in pieces[1:]:
-        last = index.find(piece, last[1])
+        last = index.find(piece, last[1], accept)
         if last is None:
             return None
     return index.to_original(first[0], last[1])

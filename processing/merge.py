@@ -38,7 +38,8 @@ def merge_chunk_answers(
     Each type says how (its ``merge_rule`` in ``schemas.types``):
 
     - ``best`` (text, numbers, yes/no, dates): the value of the best chunk (evidence
-      found beats evidence not found, then the highest confidence, then the earliest);
+      found and supporting beats evidence not found or not supporting, then the highest
+      confidence, then the earliest);
     - ``majority`` (category): the value most chunks gave; ties go to the highest summed
       confidence, then to the value seen first;
     - ``union`` (list, multi-category): the union of all chunks' items in the order the
@@ -76,7 +77,9 @@ def _merge_variable(variable: dict, candidates: list[ValidatedValue]) -> Validat
 
 
 def _rank(order: int, candidate: ValidatedValue) -> tuple:
-    """Sort key, best first: evidence found, then confidence, then chunk order."""
+    """Sort key, best first: evidence found and not contradicting the value (a flagged
+    ``unsupported_evidence`` and ``evidence_mismatch`` rank alike), then confidence,
+    then chunk order."""
     confidence = candidate.confidence if candidate.confidence is not None else -1.0
     return (candidate.status != Status.OK, -confidence, order)
 

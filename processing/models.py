@@ -68,6 +68,8 @@ class ProcessingJob(models.Model):
     processed = models.PositiveIntegerField(default=0)
     succeeded = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
+    # Values whose quote was not found or does not support them, for a person to check.
+    flagged = models.PositiveIntegerField(default=0)
     llm_calls = models.PositiveIntegerField(default=0)
     input_tokens = models.PositiveBigIntegerField(default=0)
     cached_tokens = models.PositiveBigIntegerField(default=0)
@@ -175,7 +177,23 @@ class Extraction(models.Model):
         MISSING = "missing", "Missing"
         INVALID = "invalid", "Invalid"
         UNSUPPORTED_EVIDENCE = "unsupported_evidence", "Unsupported evidence"
+        EVIDENCE_MISMATCH = "evidence_mismatch", "Evidence does not support the value"
         ERROR = "error", "Error"
+
+    class Review(models.TextChoices):
+        """Where a person's check of the value stands (``review_status``)."""
+
+        UNCHECKED = "unchecked", "Unchecked"
+        VERIFIED = "verified", "Verified"
+        CORRECTED = "corrected", "Corrected"
+
+    class EvidenceCheck(models.TextChoices):
+        """What the check of a located quote against its value found (schemas.types)."""
+
+        # Values as API.md names them: passed, failed, not_applicable.
+        SUPPORTED = "passed", "Supports the value"
+        MISMATCH = "failed", "Does not support the value"
+        NOT_APPLICABLE = "not_applicable", "Not checkable (other script, free text...)"
 
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="extractions")
     schema_version = models.ForeignKey(
@@ -192,9 +210,17 @@ class Extraction(models.Model):
     evidence_end = models.PositiveIntegerField(null=True, blank=True)
     confidence = models.FloatField(null=True, blank=True)
     status = models.CharField(max_length=24, choices=Status.choices)
+    evidence_check = models.CharField(max_length=16, choices=EvidenceCheck.choices, blank=True)
     message = models.TextField(blank=True, help_text="Why the value was flagged.")
     model = models.CharField(max_length=100, blank=True)
     human_value = models.JSONField(null=True, blank=True)
+    human_evidence = models.TextField(
+        blank=True, help_text="The quote a person gave for their correction, if any."
+    )
+    # A person's own answer, entered before they saw the model's (blind review): what
+    # agreement compares with the model, whatever they decide afterwards.
+    blind_value = models.JSONField(null=True, blank=True)
+    blind_entered = models.BooleanField(default=False)
     corrected = models.BooleanField(default=False, help_text="human_value replaces the model's")
     verified = models.BooleanField(default=False)
     reviewed_by = models.ForeignKey(
@@ -233,6 +259,18 @@ class Extraction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.document_id}:{self.variable_key}"
+
+    @staticmethod
+    def review_of(*, corrected: bool, verified: bool) -> str:
+        """The review state from the two flags (rows read with ``.values()`` have no
+        property): a correction is also a check, so corrected wins."""
+        if corrected:
+            return Extraction.Review.CORRECTED
+        return Extraction.Review.VERIFIED if verified else Extraction.Review.UNCHECKED
+
+    @property
+    def review_status(self) -> str:
+        return self.review_of(corrected=self.corrected, verified=self.verified)
 
     @property
     def final_value(self):

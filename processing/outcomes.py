@@ -83,6 +83,7 @@ def _extraction_rows(
                 evidence_end=value.evidence_end if value else None,
                 confidence=value.confidence if value else None,
                 status=value.status if value else Extraction.Status.ERROR,
+                evidence_check=value.evidence_check if value else "",
                 message=without_nul(value.message or "")
                 if value
                 else "No answer for this variable.",
@@ -101,6 +102,7 @@ EXTRACTION_MODEL_FIELDS = [
     "evidence_end",
     "confidence",
     "status",
+    "evidence_check",
     "message",
     "model",
     "sort_number",
@@ -185,8 +187,14 @@ def item_complete(
     values: dict,
     budget: JobBudget | None = None,
 ) -> bool:
-    """Write the document's values and mark the item done, atomically."""
+    """Write the document's values and mark the item done, atomically; values whose
+    evidence is not found or does not support them count as the job's ``flagged``."""
     now = timezone.now()
+    flagged = sum(
+        1
+        for variable in version.variables
+        if getattr(values.get(variable["key"]), "flagged", False)
+    )
 
     def write_values() -> None:
         rows = _extraction_rows(
@@ -209,7 +217,11 @@ def item_complete(
         budget=budget,
         move=lifecycle.item_done,
         fields=lambda spend: {"finished_at": now, "error": "", **_spent(spend)},
-        counts={"processed": F("processed") + 1, "succeeded": F("succeeded") + 1},
+        counts={
+            "processed": F("processed") + 1,
+            "succeeded": F("succeeded") + 1,
+            **({"flagged": F("flagged") + flagged} if flagged else {}),
+        },
         write=write_values,
     )
 

@@ -58,6 +58,7 @@ class ProjectSerializer(serializers.ModelSerializer):
             "instructions",
             "model",
             "ocr_languages",
+            "blind_review",
             "step",
             "document_count",
             "variable_count",

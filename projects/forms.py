@@ -14,13 +14,13 @@ DEFAULT_OCR_LANGUAGES = Project._meta.get_field("ocr_languages").default
 class ProjectForm(forms.ModelForm):
     class Meta:
         model = Project
-        fields = ["name", "description", "instructions", "model", "ocr_languages"]
+        fields = ["name", "description", "instructions", "model", "ocr_languages", "blind_review"]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
             "instructions": forms.Textarea(attrs={"rows": 4}),
             "model": forms.TextInput(attrs={"list": "known-models"}),
         }
-        labels = {"ocr_languages": "OCR languages"}
+        labels = {"ocr_languages": "OCR languages", "blind_review": "Blind review"}
         help_texts = {
             "name": "A short name you will recognise in the project list.",
             "description": "What the corpus is and the research question. Used to suggest "

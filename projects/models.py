@@ -37,6 +37,10 @@ class Project(models.Model):
     model = models.CharField(
         max_length=100, blank=True, help_text="LLM model name; empty uses the default."
     )
+    blind_review = models.BooleanField(
+        default=True,
+        help_text="Reviewers enter their own value before they see the model's.",
+    )
     ocr_languages = models.CharField(
         max_length=100,
         default="eng",
@@ -191,6 +195,9 @@ class Upload(models.Model):
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When its parse was last sent to the broker: a message lost with the broker is sent
+    # again by the sweeper, at most once per lease length.
+    queued_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

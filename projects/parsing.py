@@ -290,7 +290,25 @@ def uploads_sweep(*, restarted_hostname: str | None = None) -> int:
             _give_up(upload, _worker_died_message(upload))
         elif Upload.objects.filter(
             pk=upload.pk, status=Status.PROCESSING, attempts=upload.attempts
-        ).update(status=Status.QUEUED, worker="", lease_expires_at=None):
+        ).update(status=Status.QUEUED, worker="", lease_expires_at=None, queued_at=timezone.now()):
             transaction.on_commit(lambda pk=upload.pk: upload_enqueue(pk))
         count += 1
-    return count
+    return count + _resend_lost()
+
+
+def _resend_lost() -> int:
+    """Send again the parses of uploads queued for longer than a lease without a worker
+    taking them: their message may have been lost with the broker. A duplicate message
+    is harmless (the claim is conditional), and each is sent at most once a lease."""
+    lease = timedelta(seconds=settings.INGEST_PARSE_SECONDS + 60)
+    now = timezone.now()
+    lost = list(
+        Upload.objects.filter(status=Status.QUEUED, queued_at__lt=now - lease).values_list(
+            "pk", flat=True
+        )
+    )
+    if lost:
+        Upload.objects.filter(pk__in=lost).update(queued_at=now)
+        for upload_id in lost:
+            transaction.on_commit(lambda pk=upload_id: upload_enqueue(pk))
+    return len(lost)

@@ -34,6 +34,7 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, router, transaction
 from django.db.models import FileField
 from django.db.models.deletion import Collector
+from django.utils import timezone
 
 from projects import ingest, quota, storing
 from projects.dispatch import upload_enqueue
@@ -212,6 +213,7 @@ def _upload_defer(
         sha256=sha256,
         source_type=kind,
         text_column=text_column or "",
+        queued_at=timezone.now(),
     )
     upload.file.save(f"upload.{kind}", ContentFile(data), save=False)
     placeholder = Document(

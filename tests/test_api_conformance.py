@@ -45,7 +45,7 @@ SECOND_ROUND = "## Second round of the contract"
 
 
 # Sections of the second round that have been built, by their bold title.
-LANDED = ("Documents parsed by workers.",)
+LANDED = ("Documents parsed by workers.", "Review.")
 
 
 def first_round(text: str) -> str:

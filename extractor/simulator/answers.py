@@ -2,9 +2,13 @@
 
 The values are not extracted in any real sense, but they look like what a model sends
 back, so every downstream check runs for real: quotes are verbatim substrings of the
-document (evidence lookup succeeds), numbers and dates come from the text when there
-are any, enum values come from the enum, ``key`` fields are slugs, ``confidence`` is in
-0..1, nullable fields are sometimes null. The same request always gets the same answer.
+document made of whole words (evidence lookup succeeds), numbers and dates come from the
+text when there are any, enum values come from the enum, ``key`` fields are slugs,
+``confidence`` is in 0..1, nullable fields are sometimes null. In a ``{value, evidence}``
+answer the quote is a sentence that says the value, as a careful model's would (free
+text is then taken from the quote); a value the text does not hold (numbers and dates
+are made up now and then) keeps a random quote, a mistake the evidence check flags.
+The same request always gets the same answer.
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ DOCUMENT_END = "===== END DOCUMENT ====="
 NULL_RATE = 0.12
 MAX_DEPTH = 12
 
-_SENTENCE = re.compile(r"[^.!?\n]{12,}[.!?]?")
+# A sentence ends at ".", "!", "?" or a line break, but not at the point of "22.9".
+_SENTENCE = re.compile(r"(?:[^.!?\n]|(?<=\d)\.(?=\d)){12,}[.!?]?")
 _WORD = re.compile(r"\S+")
 _NUMBER = re.compile(r"(?<![\w.])-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|(?<![\w.])-?\d+(?:\.\d+)?")
 _MONTHS = [
@@ -42,6 +47,8 @@ _MONTH_DAY_YEAR = re.compile(r"\b(" + "|".join(_MONTHS) + r")\s+(\d{1,2}),?\s+(\
 _SLUG_HINT = "[a-z0-9_]"
 _QUOTE_WORDS = ("evidence", "quote", "verbatim", "excerpt", "citation", "passage")
 _DATE_NAMES = ("date", "_at", "_on", "when", "published", "deadline", "day")
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_PHRASE_EDGES = " ,;:.!?()[]\"'“”‘’"
 _PROBABILITY_NAMES = ("confidence", "probability", "certainty", "likelihood")
 
 
@@ -130,11 +137,53 @@ class AnswerMaker:
     def _object(self, schema: dict[str, Any], name: str, depth: int) -> dict[str, Any]:
         properties = schema.get("properties") or {}
         required = set(schema.get("required") or properties)
-        return {
+        answer = {
             key: self.value(sub, key, depth + 1)
             for key, sub in properties.items()
             if key in required or self.rng.random() < 0.7
         }
+        if "value" in answer and isinstance(answer.get("evidence"), str):
+            value_schema = self._resolve(properties["value"])
+            answer["value"], answer["evidence"] = self.grounded(answer["value"], value_schema)
+        return answer
+
+    def grounded(self, value: Any, schema: Any) -> tuple[Any, str]:
+        """``value`` and a quote that says it (see the module docstring)."""
+        schema = schema if isinstance(schema, dict) else {}
+        items = self._resolve(schema.get("items")) if "items" in schema else None
+        if isinstance(value, bool) or value is None:
+            return value, self.quote()
+        if isinstance(value, int | float):
+            return value, self._quote_where(lambda sentence: value in _numbers(sentence))
+        if isinstance(value, list):
+            if isinstance(items, dict) and items.get("enum") and value:
+                return value, self._quote_naming(str(value[0]))
+            quote = self.quote()
+            return list(dict.fromkeys(self._phrase_in(quote) for _ in value)), quote
+        if isinstance(value, str) and _ISO_DAY.fullmatch(value):
+            return value, self._quote_where(lambda sentence: value in _dates(sentence))
+        if isinstance(value, str) and schema.get("enum"):
+            return value, self._quote_naming(value)
+        quote = self.quote()
+        return self._phrase_in(quote), quote
+
+    def _quote_where(self, test) -> str:
+        """A sentence for which ``test`` holds, else any quote."""
+        found = [match for match in self.sentences if test(match.group())]
+        return self.rng.choice(found).group().strip() if found else self.quote()
+
+    def _quote_naming(self, option: str) -> str:
+        wanted = option.replace("_", " ").lower()
+        return self._quote_where(lambda sentence: wanted in sentence.lower())
+
+    def _phrase_in(self, quote: str) -> str:
+        """One to six consecutive words of ``quote``, without edge punctuation."""
+        words = quote.split()
+        if not words:
+            return "not stated"
+        size = min(len(words), self.rng.randint(1, 6))
+        first = self.rng.randint(0, len(words) - size)
+        return " ".join(words[first : first + size]).strip(_PHRASE_EDGES) or words[0]
 
     def _array(self, schema: dict[str, Any], name: str, depth: int) -> list[Any]:
         low = int(schema.get("minItems", 0))

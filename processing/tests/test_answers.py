@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from processing.answers import (
+    EVIDENCE_CUT_NOTE,
     EVIDENCE_NOT_FOUND_NOTE,
+    FLAGGED_STATUSES,
     NO_EVIDENCE_NOTE,
     Status,
     ValidatedValue,
@@ -13,6 +15,8 @@ from processing.answers import (
 )
 from processing.evidence import EvidenceIndex
 from processing.models import Extraction
+from schemas.tests.evidence_corpus import DOCUMENTS, planted_cases
+from schemas.types.evidence import OUTCOMES
 
 TEXT = (
     "The Treaty of Lisbon was signed on 13 December 2007 by 27 member states.\n"
@@ -40,6 +44,10 @@ def one(variable: dict, entry, text: str = TEXT) -> ValidatedValue:
 
 def test_statuses_are_the_extraction_statuses():
     assert {s.value for s in Status} == set(Extraction.Status.values)
+
+
+def test_evidence_check_outcomes_are_the_extraction_choices():
+    assert set(OUTCOMES) == set(Extraction.EvidenceCheck.values)
 
 
 # --- validate_answer: statuses and evidence -------------------------------------------
@@ -209,3 +217,92 @@ def test_results_follow_schema_order():
     variables = [var("text", key) for key in ("c", "a", "b")]
     results = validate_answer(variables=variables, answer={}, text=TEXT)
     assert list(results) == ["c", "a", "b"]
+
+
+# --- the evidence check ---------------------------------------------------------------
+
+VOTE = "The party won 22.9 percent of the vote in 2023; turnout was 61 percent."
+
+
+def test_a_quote_cut_out_of_a_number_is_unsupported():
+    result = one(
+        var("integer", "deaths"), {"value": 2023, "evidence": "9 percent of the vote"}, VOTE
+    )
+    assert result.status == Status.UNSUPPORTED_EVIDENCE
+    assert result.message == EVIDENCE_CUT_NOTE
+    assert (result.evidence_start, result.evidence_check) == (None, "")
+    assert result.value == 2023
+
+
+def test_a_located_quote_without_the_value_is_a_mismatch_with_a_reason():
+    entry = {"value": 2023, "evidence": "22.9 percent of the vote", "confidence": 0.9}
+    result = one(var("integer", "deaths"), entry, VOTE)
+    assert result.status == Status.EVIDENCE_MISMATCH
+    assert result.message == "the quote does not contain 2023"
+    assert result.evidence_check == "failed"
+    assert VOTE[result.evidence_start : result.evidence_end] == "22.9 percent of the vote"
+    assert result.value == 2023 and result.flagged
+
+
+def test_notes_come_before_the_mismatch_reason():
+    entry = {"value": "12%", "evidence": "turnout was 61 percent"}
+    result = one(var("number", "turnout"), entry, VOTE)
+    assert result.status == Status.EVIDENCE_MISMATCH
+    assert result.message == (
+        "read 12% as 12 (percent sign dropped); the quote does not contain 12"
+    )
+
+
+@pytest.mark.parametrize(
+    ("variable", "entry", "check"),
+    [
+        (
+            var("number", "share"),
+            {"value": 22.9, "evidence": "22.9 percent of the vote"},
+            "passed",
+        ),
+        (var("boolean", "won"), {"value": True, "evidence": "The party won"}, "not_applicable"),
+        (var("integer", "year"), {"value": 2023, "evidence": None}, ""),
+        (var("integer", "year"), {"value": 2023, "evidence": "in 2024"}, ""),
+    ],
+)
+def test_evidence_check_is_recorded_and_blank_when_nothing_was_checked(variable, entry, check):
+    result = one(variable, entry, VOTE)
+    assert result.evidence_check == check
+    assert result.status in (Status.OK, Status.UNSUPPORTED_EVIDENCE)
+
+
+def test_an_invalid_value_is_not_checked():
+    entry = {"value": "lots", "evidence": "22.9 percent of the vote"}
+    result = one(var("integer", "share"), entry, VOTE)
+    assert (result.status, result.evidence_check) == (Status.INVALID, "")
+    assert result.evidence_start is not None
+
+
+def test_flagged_statuses():
+    flagged = {status for status in Status if ValidatedValue(1, status).flagged}
+    assert flagged == FLAGGED_STATUSES == {Status.UNSUPPORTED_EVIDENCE, Status.EVIDENCE_MISMATCH}
+
+
+@pytest.mark.parametrize("document", DOCUMENTS, ids=lambda document: document.language)
+def test_the_corpus_correct_values_validate_without_a_flag(document):
+    variables = [case.variable() for case in document.cases]
+    answer = {
+        case.key: {"value": case.value, "evidence": case.quote, "confidence": 0.9}
+        for case in document.cases
+    }
+    results = validate_answer(variables=variables, answer=answer, text=document.text)
+    flagged = {key: r.message for key, r in results.items() if r.status != Status.OK}
+    assert flagged == {}
+    assert all(r.evidence_start is not None for r in results.values())
+
+
+@pytest.mark.parametrize(
+    "pair", planted_cases(), ids=lambda pair: f"{pair[0].language}-{pair[1].key}"
+)
+def test_the_corpus_planted_mismatches_are_flagged(pair):
+    document, case = pair
+    value, quote = case.planted
+    result = one(case.variable(), {"value": value, "evidence": quote}, document.text)
+    assert result.status == Status.EVIDENCE_MISMATCH, result.message
+    assert result.message.startswith("the quote")

@@ -23,6 +23,7 @@ JOB_FIELDS = {
     "processed",
     "succeeded",
     "failed",
+    "flagged",
     "progress",
     "llm_calls",
     "input_tokens",

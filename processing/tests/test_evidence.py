@@ -111,7 +111,7 @@ def test_missing_accents_are_tolerated():
 @pytest.mark.parametrize(
     ("quote", "text", "expected"),
     [
-        ("Strasse", "Die Hauptstraße 5.", "straße"),
+        ("Strasse", "Die Straße 5.", "Straße"),
         ("HAUPTSTRASSE", "Die Hauptstraße 5.", "Hauptstraße"),
         ("Hauptstraße", "Die HAUPTSTRASSE 5.", "HAUPTSTRASSE"),
     ],
@@ -270,11 +270,20 @@ def test_offsets_of_any_substring_name_an_equivalent_passage(text, data):
     variant = data.draw(
         st.sampled_from([quote, quote.upper(), unicodedata.normalize("NFD", quote)])
     )
-    span = locate(variant, text)
+    index = EvidenceIndex(text)
+    span = index.locate(variant)
+    # A substring that cuts a word or a number is not evidence; its words without the
+    # cut edge may still be found elsewhere, on word boundaries.
+    stripped_start = start + len(quote) - len(quote.lstrip())
+    stripped_end = end - (len(quote) - len(quote.rstrip()))
+    if not index.on_word_boundaries(stripped_start, stripped_end):
+        assert span is None or index.on_word_boundaries(*span)
+        return
     assert span is not None
     found_start, found_end = span
     assert 0 <= found_start < found_end <= len(text)
     assert normalise(text[found_start:found_end]) == normalise(variant)
+    assert index.on_word_boundaries(found_start, found_end)
 
 
 # --- speed ----------------------------------------------------------------------------
@@ -308,8 +317,10 @@ def test_one_megabyte_and_fifty_quotes_in_well_under_a_second():
     rng = random.Random(3)
     quotes = []
     for number in range(50):
-        start = rng.randrange(0, len(text) - 200)
-        passage = text[start : start + rng.randrange(40, 160)]
+        # Whole words, as a model quotes: a cut word is not evidence.
+        start = text.index(" ", rng.randrange(0, len(text) - 200)) + 1
+        end = text.rindex(" ", start, start + rng.randrange(40, 160))
+        passage = text[start:end]
         quotes.append(passage.upper().replace("\n", " ") if number % 2 else passage)
     quotes[-5:] = [f"a quote the model made up, number {n}" for n in range(5)]
     timings = []
@@ -324,3 +335,57 @@ def test_one_megabyte_and_fifty_quotes_in_well_under_a_second():
     for span, quote in zip(spans[:45], quotes[:45], strict=True):
         assert normalise(text[span[0] : span[1]]) == normalise(quote)
     assert min(timings) < 0.5, f"{min(timings):.3f}s"
+
+
+# --- word boundaries ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("quote", "text"),
+    [
+        ("9 percent of the vote", "He won 22.9 percent of the vote."),
+        ("200 people", "About 1,200 people came."),
+        ("200 people", "About 1 200 people came."),
+        ("the vote rose to 22", "the vote rose to 22.9 percent"),
+        (".9 percent", "the vote rose to 22.9 percent"),
+        ("ratified", "It stayed unratified."),
+        ("treat", "The treaty was signed."),
+        ("ation lasted", "The negoti\u00adation lasted."),
+        ("Strasse", "Die Hauptstraße 5."),
+    ],
+)
+def test_a_quote_that_cuts_a_word_or_a_number_is_not_located(quote, text):
+    index = EvidenceIndex(text)
+    assert index.locate(quote) is None
+    assert index.cuts_words(quote)
+
+
+@pytest.mark.parametrize(
+    ("quote", "text", "expected"),
+    [
+        ("9 percent of the vote", "22.9 percent of the vote, and 9 percent of the vote", None),
+        ("rose to 22.", "It rose to 22. Then it fell.", "rose to 22."),
+        ("312 delegations", "in 2019 312 delegations came", "312 delegations"),
+        ("9月1日", "该法于2018年9月1日生效", "9月1日"),
+        ("2018年9月1日", "该法于2018年9月1日生效", "2018年9月1日"),
+        ("签署了协议", "两国签署了协议。", "签署了协议"),
+        ("協定に署名", "両国は協定に署名した。", "協定に署名"),
+        ("(signed in Geneva)", "It was signed in Geneva.", "signed in Geneva"),
+        ("“signed”", "It was “signed” there.", "“signed”"),
+        ("country", "the country’s first treaty", "country"),
+        ("term plan", "a long-term plan", "term plan"),
+    ],
+)
+def test_quotes_on_word_boundaries_are_located(quote, text, expected):
+    span = locate(quote, text)
+    assert span is not None
+    if expected is None:  # the later, whole occurrence
+        assert span[0] == text.rindex(quote)
+    else:
+        assert text[span[0] : span[1]] == expected
+
+
+def test_an_absent_quote_does_not_cut_words():
+    index = EvidenceIndex("The treaty was signed in 1994.")
+    assert index.locate("signed in Paris") is None
+    assert not index.cuts_words("signed in Paris")

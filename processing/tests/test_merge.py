@@ -102,14 +102,20 @@ def test_scalar_unknown_confidence_ranks_last():
     assert merge(var("integer"), ok(1, None), ok(2, None)).value == 1
 
 
-def test_scalar_with_found_evidence_beats_a_more_confident_unsupported_one():
-    merged = merge(
-        var("integer"),
-        ok(1, 0.99, None, status=Status.UNSUPPORTED_EVIDENCE),
-        ok(2, 0.6, 40),
-    )
+@pytest.mark.parametrize("flag", [Status.UNSUPPORTED_EVIDENCE, Status.EVIDENCE_MISMATCH])
+def test_scalar_with_found_evidence_beats_a_more_confident_unsupported_one(flag):
+    merged = merge(var("integer"), ok(1, 0.99, None, status=flag), ok(2, 0.6, 40))
     assert merged.value == 2
     assert merged.status == Status.OK
+
+
+def test_a_mismatched_quote_ranks_like_a_quote_not_found():
+    merged = merge(
+        var("integer"),
+        ok(1, 0.9, None, status=Status.UNSUPPORTED_EVIDENCE),
+        ok(2, 0.7, 40, status=Status.EVIDENCE_MISMATCH),
+    )
+    assert (merged.value, merged.status) == (1, Status.UNSUPPORTED_EVIDENCE)  # confidence
 
 
 def test_agreeing_chunks_leave_no_note():

@@ -20,6 +20,7 @@ PROJECT_FIELDS = {
     "instructions",
     "model",
     "ocr_languages",
+    "blind_review",
     "step",
     "document_count",
     "variable_count",

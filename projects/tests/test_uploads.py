@@ -236,3 +236,20 @@ def test_a_long_scan_moves_its_progress_page_by_page(api, project, monkeypatch):
     parse_queued_uploads()
     assert [round(share, 2) for share in seen] == [0.33, 0.67, 0.99]
     assert upload_of(api, project, queued["upload_id"])["status"] == "completed"
+
+
+def test_a_parse_lost_with_the_broker_is_sent_again_once_a_lease(
+    api, project, django_capture_on_commit_callbacks, monkeypatch
+):
+    queued = post(api, project, ("a.pdf", make_pdf([PARAGRAPH]))).json()["processing"][0]
+    sent = []
+    monkeypatch.setattr(parsing, "upload_enqueue", sent.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        parsing.uploads_sweep()
+    assert sent == []  # just queued: its message is on its way
+    long_ago = timezone.now() - timezone.timedelta(hours=1)
+    Upload.objects.filter(pk=queued["upload_id"]).update(queued_at=long_ago)
+    with django_capture_on_commit_callbacks(execute=True):
+        parsing.uploads_sweep()
+        parsing.uploads_sweep()  # not twice in the same lease
+    assert sent == [queued["upload_id"]]

@@ -6,6 +6,7 @@ A type is asked the same questions wherever a value goes:
   with notes on what was changed; ``CoercionError`` when it cannot be read.
 - ``from_form``: the raw value of the correction form's fields, for ``read``.
 - ``comparable`` and ``same``: the form two values are compared in for agreement.
+- ``evidence_check``: whether a located quote supports the value (``evidence.py``).
 - ``value_schema``, ``prompt_format``: what the model is told a value looks like.
 - ``value_labels``: numeric codes and their labels, for statistical packages.
 - ``help_text``, ``widget``: what the wizard shows and which input it offers.
@@ -19,6 +20,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from schemas.types.categories import allowed_values, match_category
+from schemas.types.evidence import NOT_APPLICABLE, Support
 from schemas.types.words import is_null_word
 
 
@@ -72,6 +74,13 @@ class ValueType:
     def same(self, model: Any, human: Any) -> bool:
         """Whether two comparable values agree."""
         return model == human
+
+    # --- checking evidence -----------------------------------------------------------
+
+    def evidence_check(self, variable: dict, value: Any, quote: str) -> Support:
+        """Whether a located ``quote`` supports the typed ``value`` (the rules per type
+        are in ``evidence.py``); a type without a lexical rule cannot tell."""
+        return Support(NOT_APPLICABLE)
 
     # --- describing ------------------------------------------------------------------
 

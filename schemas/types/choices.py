@@ -9,6 +9,14 @@ from typing import Any
 from schemas.types.base import ValueType, normalise_text, nullable_type
 from schemas.types.categories import allowed_values, match_category
 from schemas.types.errors import CoercionError
+from schemas.types.evidence import (
+    Support,
+    category_support,
+    items_support,
+    named_others,
+    shown_items,
+    text_support,
+)
 from schemas.types.names import VariableType
 from schemas.types.words import dedupe, show
 
@@ -36,6 +44,9 @@ class Category(ValueType):
         if match is None:
             raise CoercionError(f"{show(raw)} is not one of the allowed values")
         return match, []
+
+    def evidence_check(self, variable: dict, value: Any, quote: str) -> Support:
+        return category_support(variable, value, quote)
 
     def value_schema(self, variable: dict, *, nullable: bool) -> dict:
         schema: dict[str, Any] = {"type": nullable_type("string", nullable)}
@@ -100,6 +111,15 @@ class MultiCategory(_Items):
     def from_form(self, variable: dict, fields: Sequence[str]) -> Any:
         return list(fields)  # one checkbox per chosen value; none checked is "no value"
 
+    def evidence_check(self, variable: dict, value: Any, quote: str) -> Support:
+        items = _as_items(value)
+
+        def describe() -> str:
+            others = [o for o in named_others(variable, "", quote) if o not in items]
+            return f"the quote names {shown_items(others)}, not {shown_items(items)}"
+
+        return items_support(items, lambda item: category_support(variable, item, quote), describe)
+
     def item_schema(self, variable: dict) -> dict:
         allowed = allowed_values(variable)
         return {"type": "string", "enum": allowed} if allowed else {"type": "string"}
@@ -132,6 +152,18 @@ class List(_Items):
     def from_form(self, variable: dict, fields: Sequence[str]) -> Any:
         raw = fields[-1] if fields else ""
         return [line.strip() for line in raw.splitlines() if line.strip()]
+
+    def evidence_check(self, variable: dict, value: Any, quote: str) -> Support:
+        items = _as_items(value)
+        return items_support(
+            items,
+            lambda item: text_support(item, quote),
+            lambda: f"the quote contains none of {shown_items(items)}",
+        )
+
+
+def _as_items(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list | tuple) else [value]
 
 
 def _codes(variable: dict) -> dict[int, str]:

@@ -64,6 +64,16 @@ def parse_date(raw: str) -> tuple[str, list[str]]:
     return _worded_date(raw, text), notes
 
 
+def month_number(word: str) -> int | None:
+    """The month a folded word names ("march", "mars", "marz", "mrt"), else None."""
+    return _MONTH_NAMES.get(word)
+
+
+def is_date_filler(word: str) -> bool:
+    """Whether a folded word may sit inside a written date ("of", "le", "th", "monday")."""
+    return word in _FILLER_WORDS
+
+
 def _numeric_date(raw: str, first: str, separator: str, second: str, year: str) -> str:
     if len(year) == 2:
         raise CoercionError(f"{show(raw)}: two-digit year, century unknown")

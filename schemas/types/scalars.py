@@ -11,6 +11,13 @@ from typing import Any
 from schemas.types.base import ValueType, normalise_text, nullable_type
 from schemas.types.dates import parse_date
 from schemas.types.errors import CoercionError
+from schemas.types.evidence import (
+    Support,
+    boolean_support,
+    date_support,
+    number_support,
+    text_support,
+)
 from schemas.types.names import VariableType
 from schemas.types.numeric import parse_number, tidy_number
 from schemas.types.words import show, yes_no
@@ -32,6 +39,9 @@ class Text(ValueType):
         if isinstance(raw, bool) or not isinstance(raw, str | int | float):
             raise CoercionError(f"expected a text, got {show(raw)}")
         return str(raw).strip(), []
+
+    def evidence_check(self, variable: dict, value: Any, quote: str) -> Support:
+        return text_support(value, quote)
 
 
 class Number(ValueType):
@@ -74,6 +84,9 @@ class Number(ValueType):
         if isinstance(model, float) and isinstance(human, float):
             return math.isclose(model, human, rel_tol=NUMBER_REL_TOL, abs_tol=NUMBER_ABS_TOL)
         return model == human
+
+    def evidence_check(self, variable: dict, value: Any, quote: str) -> Support:
+        return number_support(value, quote)
 
     def value_schema(self, variable: dict, *, nullable: bool) -> dict:
         return {"type": nullable_type(self.json_type, nullable)}
@@ -131,6 +144,9 @@ class Boolean(ValueType):
         answer = yes_no(text) if text is not None else None
         return text if answer is None else answer
 
+    def evidence_check(self, variable: dict, value: Any, quote: str) -> Support:
+        return boolean_support(quote)
+
     def value_schema(self, variable: dict, *, nullable: bool) -> dict:
         return {"type": nullable_type("boolean", nullable)}
 
@@ -166,6 +182,9 @@ class Date(ValueType):
         year, month, day = match.groups()
         parts = [year] + [f"{int(part):02d}" for part in (month, day) if part is not None]
         return "-".join(parts)
+
+    def evidence_check(self, variable: dict, value: Any, quote: str) -> Support:
+        return date_support(value, quote)
 
     def value_schema(self, variable: dict, *, nullable: bool) -> dict:
         return {"type": nullable_type("string", nullable), "description": DATE_DESCRIPTION}

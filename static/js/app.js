@@ -84,6 +84,27 @@
     target.click();
   });
 
+  // The review queue's keys: v verify (or keep one's blind answer), c the answer field,
+  // n / p next and previous value, ? the help. Typing in a field is left alone.
+  document.addEventListener("keydown", function (event) {
+    var queue = document.querySelector("[data-review-queue]");
+    var target = event.target;
+    if (!queue || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (target.closest && target.closest("input, textarea, select, [contenteditable]")) return;
+    var key = event.key;
+    var control = null;
+    if (key === "v" || key === "n" || key === "p") {
+      control = queue.querySelector("[data-key='" + key + "']");
+      if (control) { event.preventDefault(); control.click(); }
+    } else if (key === "c") {
+      control = queue.querySelector("fieldset input:not([type=hidden]), fieldset select, fieldset textarea");
+      if (control) { event.preventDefault(); control.focus(); }
+    } else if (key === "?") {
+      control = queue.querySelector("[data-key-help]");
+      if (control) { event.preventDefault(); control.open = !control.open; }
+    }
+  });
+
   function init(root) {
     root.querySelectorAll(".dropzone").forEach(initDropzone);
     initAutosubmit(root);
