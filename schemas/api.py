@@ -45,6 +45,12 @@ class VariableSerializer(serializers.ModelSerializer):
         required=False,
         help_text="Required, unique and non-empty for category and multi_category.",
     )
+    synonyms = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField(max_length=200), max_length=20),
+        required=False,
+        help_text="Category types: {allowed value: [other words for it]}, which the evidence "
+        "checks accept as naming the value.",
+    )
     required = serializers.BooleanField(required=False, default=False)
 
     class Meta:
@@ -56,6 +62,7 @@ class VariableSerializer(serializers.ModelSerializer):
             "type",
             "instructions",
             "allowed_values",
+            "synonyms",
             "required",
             "position",
         ]

@@ -35,6 +35,14 @@ class VariableForm(forms.Form):
         label="Allowed values",
         help_text="One per line (category types only).",
     )
+    synonyms = forms.CharField(
+        required=False,
+        max_length=MAX_ALLOWED_VALUES * 4 * (MAX_ALLOWED_VALUE_LENGTH + 2),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Synonyms (optional)",
+        help_text="Other words a quote may use for a value, one value per line: "
+        "“Germany: FRG; Federal Republic”. Evidence checks accept them.",
+    )
     required = forms.BooleanField(required=False, label="Every document must have a value")
 
     def __init__(
@@ -52,6 +60,7 @@ class VariableForm(forms.Form):
                 "type": instance.type,
                 "instructions": instance.instructions,
                 "allowed_values": "\n".join(instance.allowed_values),
+                "synonyms": synonyms_text(instance.synonyms),
                 "required": instance.required,
             }
         super().__init__(*args, **kwargs)
@@ -79,7 +88,9 @@ class VariableForm(forms.Form):
         values = data.get("allowed_values", "")
         # The page hides this field for other types; values left in it from an earlier
         # choice of type are dropped rather than reported as an error.
-        data["allowed_values"] = values.splitlines() if data.get("type") in CATEGORY_TYPES else []
+        category = data.get("type") in CATEGORY_TYPES
+        data["allowed_values"] = values.splitlines() if category else []
+        data["synonyms"] = synonyms_parse(data.get("synonyms", "")) if category else {}
         try:
             self.cleaned_values = variable_clean(
                 project=self.project, data=data, instance=self.instance
@@ -88,3 +99,17 @@ class VariableForm(forms.Form):
             for field, messages in exc.errors.items():
                 self.add_error(None if field not in self.fields else field, messages)
         return data
+
+
+def synonyms_parse(text: str) -> dict[str, list[str]]:
+    """“value: a; b” lines as ``{value: [a, b]}``; checked by ``variable_clean``."""
+    synonyms: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        value, _, words = line.partition(":")
+        if value.strip():
+            synonyms.setdefault(value.strip(), []).extend(words.split(";"))
+    return synonyms
+
+
+def synonyms_text(synonyms: dict[str, list[str]]) -> str:
+    return "\n".join(f"{value}: {'; '.join(words)}" for value, words in synonyms.items())

@@ -12,6 +12,8 @@ from schemas.types import VariableType
 # and value labels of the dataset).
 MAX_ALLOWED_VALUES = 100
 MAX_ALLOWED_VALUE_LENGTH = 200
+# Synonyms of one allowed value, at most, each at most MAX_ALLOWED_VALUE_LENGTH long.
+MAX_SYNONYMS = 20
 
 
 class VariableQuerySet(models.QuerySet):
@@ -34,6 +36,8 @@ class Variable(models.Model):
     # At most MAX_ALLOWED_VALUES values of MAX_ALLOWED_VALUE_LENGTH characters each,
     # checked by schemas.variables.
     allowed_values = models.JSONField(default=list, blank=True)
+    # {allowed value: [other words for it]}: what evidence checks accept as naming it.
+    synonyms = models.JSONField(default=dict, blank=True)
     required = models.BooleanField(default=False)
     position = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)

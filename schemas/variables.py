@@ -14,13 +14,13 @@ from django.db.models import Max
 from django.utils import timezone
 
 from projects.models import Project
-from schemas.models import MAX_ALLOWED_VALUE_LENGTH, MAX_ALLOWED_VALUES, Variable
+from schemas.models import MAX_ALLOWED_VALUE_LENGTH, MAX_ALLOWED_VALUES, MAX_SYNONYMS, Variable
 from schemas.types import CATEGORY_TYPES, VariableType
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 # Export columns every dataset has; a variable with one of these keys would collide.
 RESERVED_KEYS = frozenset({"document_id", "document_name"})
-FIELDS = ("key", "label", "type", "instructions", "allowed_values", "required")
+FIELDS = ("key", "label", "type", "instructions", "allowed_values", "synonyms", "required")
 LABEL_MAX = Variable._meta.get_field("label").max_length
 INSTRUCTIONS_MAX = Variable._meta.get_field("instructions").max_length
 
@@ -84,6 +84,42 @@ def _clean_allowed_values(raw: Any, var_type: str, errors: dict[str, list[str]])
     return values
 
 
+def _clean_synonyms(
+    raw: Any, allowed: list[str], errors: dict[str, list[str]]
+) -> dict[str, list[str]]:
+    """``{allowed value: [synonym, ...]}``, keyed by the allowed value as written (a key
+    matching one in another case is taken for it); only category variables have any."""
+    if not raw:
+        return {}
+    if not isinstance(raw, Mapping):
+        errors["synonyms"] = ["Send synonyms as an object: {allowed value: [synonyms]}."]
+        return {}
+    by_fold = {value.casefold(): value for value in allowed}
+    cleaned: dict[str, list[str]] = {}
+    problems: list[str] = []
+    for key, words in raw.items():
+        value = by_fold.get(str(key).strip().casefold())
+        if value is None:
+            problems.append(f"“{str(key)[:40]}” is not one of the allowed values.")
+            continue
+        words = [words] if isinstance(words, str) else words
+        if not isinstance(words, list | tuple) or not all(isinstance(w, str) for w in words):
+            problems.append(f"The synonyms of “{value[:40]}” must be a list of texts.")
+            continue
+        words = list(dict.fromkeys(w.strip() for w in words if w.strip()))
+        if len(words) > MAX_SYNONYMS or any(len(w) > MAX_ALLOWED_VALUE_LENGTH for w in words):
+            problems.append(
+                f"“{value[:40]}” takes at most {MAX_SYNONYMS} synonyms of "
+                f"{MAX_ALLOWED_VALUE_LENGTH} characters."
+            )
+            continue
+        if words:
+            cleaned[value] = words
+    if problems:
+        errors["synonyms"] = problems
+    return cleaned
+
+
 def _category_problems(values: list[str]) -> list[str]:
     problems = []
     if any(not value for value in values):
@@ -134,6 +170,7 @@ def variable_clean(
     elif len(instructions) > INSTRUCTIONS_MAX:
         errors["instructions"] = [f"Keep instructions to {INSTRUCTIONS_MAX:,} characters."]
     allowed_values = _clean_allowed_values(merged.get("allowed_values"), var_type, errors)
+    synonyms = _clean_synonyms(merged.get("synonyms"), allowed_values, errors)
     required = merged.get("required", False)
     if not isinstance(required, bool):
         errors["required"] = ["Must be true or false."]
@@ -155,6 +192,7 @@ def variable_clean(
         "type": var_type,
         "instructions": instructions,
         "allowed_values": allowed_values,
+        "synonyms": synonyms,
         "required": required,
     }
 

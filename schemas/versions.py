@@ -22,8 +22,9 @@ class NothingToConfirm(Exception):
 
 
 def variable_snapshot(variable: Variable) -> dict:
-    """A variable as stored in a version and passed to the prompt builder."""
-    return {
+    """A variable as stored in a version and passed to the prompt builder (synonyms, read
+    by the evidence checks only, when there are any)."""
+    snapshot = {
         "key": variable.key,
         "label": variable.label,
         "type": variable.type,
@@ -31,6 +32,9 @@ def variable_snapshot(variable: Variable) -> dict:
         "allowed_values": list(variable.allowed_values),
         "required": variable.required,
     }
+    if variable.synonyms:
+        snapshot["synonyms"] = dict(variable.synonyms)
+    return snapshot
 
 
 def draft_variables(project: Project) -> list[dict]:

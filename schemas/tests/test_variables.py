@@ -29,6 +29,7 @@ def test_create_variable_with_defaults(api, project):
         "type": "text",
         "instructions": "The country named.",
         "allowed_values": [],
+        "synonyms": {},
         "required": False,
         "position": 0,
     }
@@ -135,3 +136,28 @@ def test_another_users_variables_are_404(api, other_api, project):
     assert other_api.delete(_url(project, f"{variable['id']}/")).status_code == 404
     assert _create(other_api, project, key="other").status_code == 404
     assert Variable.objects.count() == 1
+
+
+def test_synonyms_are_kept_for_allowed_values_and_checked(api, project):
+    url = f"/api/v1/projects/{project.pk}/variables/"
+    body = {
+        "key": "country",
+        "type": "category",
+        "instructions": "The country.",
+        "allowed_values": ["Germany", "France"],
+        "synonyms": {"germany": ["FRG", " Federal Republic ", "FRG"]},
+    }
+    created = api.post(url, body, format="json")
+    assert created.status_code == 201, created.content
+    assert created.json()["synonyms"] == {"Germany": ["FRG", "Federal Republic"]}
+    bad = api.post(url, body | {"key": "c2", "synonyms": {"Spain": ["ES"]}}, format="json")
+    assert bad.status_code == 400
+    assert "not one of the allowed values" in str(bad.json()["error"]["details"]["synonyms"])
+
+
+def test_the_form_reads_synonyms_one_value_per_line(client_logged_in, project):
+    from schemas.forms import synonyms_parse, synonyms_text
+
+    parsed = synonyms_parse("Germany: FRG; Federal Republic\n\nFrance: République française")
+    assert parsed == {"Germany": [" FRG", " Federal Republic"], "France": [" République française"]}
+    assert synonyms_text({"Germany": ["FRG", "BRD"]}) == "Germany: FRG; BRD"
