@@ -209,6 +209,7 @@ class ExtractionSerializer(serializers.ModelSerializer):
             "raw",
             "model",
             "human_value",
+            "human_evidence",
             "corrected",
             "verified",
             "final_value",
@@ -224,6 +225,12 @@ class ExtractionSerializer(serializers.ModelSerializer):
 class ReviewSerializer(serializers.Serializer):
     human_value = serializers.JSONField(
         required=False, allow_null=True, help_text="The correct value; null means none."
+    )
+    human_evidence = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text="With human_value: the quote that supports your value (exports show it).",
     )
     blind_value = serializers.JSONField(
         required=False,
@@ -265,6 +272,7 @@ class ExtractionDetailView(APIView):
                     human_value=data.get("human_value", UNSET),
                     verified=data.get("verified"),
                     corrected=data.get("corrected"),
+                    human_evidence=data.get("human_evidence"),
                 )
         except ReviewError as exc:
             raise serializers.ValidationError(exc.errors) from None

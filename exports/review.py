@@ -65,6 +65,17 @@ def _typed(variable: dict, value: Any) -> Any:
     return typed
 
 
+def _quote(text: str) -> str:
+    """A person's quote, checked like their value: bounded, and without NUL."""
+    if len(text) > HUMAN_VALUE_MAX_CHARS:
+        raise ReviewError(
+            {"human_evidence": [f"A quote holds at most {HUMAN_VALUE_MAX_CHARS:,} characters."]}
+        )
+    if "\x00" in text:
+        raise ReviewError({"human_evidence": ["The quote contains a NUL character (\\u0000)."]})
+    return text.strip()
+
+
 def _has_nul(value: Any) -> bool:
     if isinstance(value, str):
         return "\x00" in value
@@ -82,13 +93,18 @@ def extraction_review(
     human_value: Any = UNSET,
     verified: bool | None = None,
     corrected: bool | None = None,
+    human_evidence: str | None = None,
 ) -> Extraction:
     """Apply a person's review. The model's value is never touched.
 
     - ``human_value`` (any JSON, typed like the variable; null means "no value") sets a
       correction; ``corrected=False`` removes one.
+    - ``human_evidence``: with a correction, the quote that supports it (exports show it
+      instead of the model's); removing the correction removes it.
     - ``verified=True`` records that the final value was checked and is right.
     """
+    if human_evidence is not None and human_value is UNSET:
+        raise ReviewError({"human_evidence": ["Send a quote with the human_value it supports."]})
     if human_value is UNSET and verified is None and corrected is None:
         raise ReviewError(
             {"non_field_errors": ["Send human_value, verified or corrected to review a value."]}
@@ -105,9 +121,11 @@ def extraction_review(
             )
         extraction.human_value = _typed(variable_of(extraction), human_value)
         extraction.corrected = True
+        extraction.human_evidence = _quote(human_evidence or "")
     elif corrected is False:
         extraction.human_value = None
         extraction.corrected = False
+        extraction.human_evidence = ""
     elif corrected is True and not extraction.corrected:
         raise ReviewError({"corrected": ["Send the corrected value as human_value."]})
     if verified is not None:
@@ -127,6 +145,7 @@ def extraction_review(
         extraction.save(
             update_fields=[
                 "human_value",
+                "human_evidence",
                 "corrected",
                 "verified",
                 "reviewed_by",

@@ -19,7 +19,10 @@ from schemas.types import CATEGORY_TYPES, VariableType
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 # Export columns every dataset has; a variable with one of these keys would collide.
-RESERVED_KEYS = frozenset({"document_id", "document_name"})
+RESERVED_KEYS = frozenset(
+    # exports.layout's document columns (named here: schemas cannot import exports)
+    {"document_id", "document_name", "document_status", "document_error", "document_metadata"}
+)
 FIELDS = ("key", "label", "type", "instructions", "allowed_values", "synonyms", "required")
 LABEL_MAX = Variable._meta.get_field("label").max_length
 INSTRUCTIONS_MAX = Variable._meta.get_field("instructions").max_length

@@ -138,3 +138,15 @@ def test_the_correction_field_is_not_filled_with_the_models_answer(
     ).content.decode()
     field = page[page.index("Correct the value") :]
     assert "Atlantis-of-the-model" not in field[: field.index("</fieldset>")]
+
+
+def test_a_correction_can_carry_the_persons_quote(api, processed_project):
+    extraction = _values(processed_project, "year").first()
+    url = f"/api/v1/extractions/{extraction.pk}/"
+    quote = "ratified in 1999 by parliament"
+    body = api.patch(url, {"human_value": 1999, "human_evidence": quote}, format="json").json()
+    assert (body["human_value"], body["human_evidence"]) == (1999, quote)
+    alone = api.patch(url, {"human_evidence": "just a quote"}, format="json")
+    assert alone.status_code == 400 and "human_evidence" in alone.json()["error"]["details"]
+    removed = api.patch(url, {"corrected": False}, format="json").json()
+    assert removed["human_evidence"] == "" and removed["final_value"] == extraction.value

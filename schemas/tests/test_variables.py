@@ -161,3 +161,11 @@ def test_the_form_reads_synonyms_one_value_per_line(client_logged_in, project):
     parsed = synonyms_parse("Germany: FRG; Federal Republic\n\nFrance: République française")
     assert parsed == {"Germany": [" FRG", " Federal Republic"], "France": [" République française"]}
     assert synonyms_text({"Germany": ["FRG", "BRD"]}) == "Germany: FRG; BRD"
+
+
+@pytest.mark.parametrize("key", ["document_status", "document_error", "document_metadata"])
+def test_the_exports_document_columns_are_reserved_keys(api, project, key):
+    url = f"/api/v1/projects/{project.pk}/variables/"
+    response = api.post(url, {"key": key, "type": "text", "instructions": "x"}, format="json")
+    assert response.status_code == 400
+    assert "reserved for export columns" in str(response.json()["error"]["details"]["key"])
