@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -18,6 +23,7 @@ from projects.models import Document
 from projects.selectors import project_get_for_user
 from schemas import variables as variable_service
 from schemas.calls import prompt_preview
+from schemas.changes import version_changes
 from schemas.estimate import estimate_run
 from schemas.inputs import EstimateQuerySerializer
 from schemas.models import MAX_ALLOWED_VALUE_LENGTH, MAX_ALLOWED_VALUES, SchemaVersion, Variable
@@ -91,9 +97,19 @@ class VariableSerializer(serializers.ModelSerializer):
         return variable_service.variable_update(variable=instance, data=validated_data)
 
 
+class VersionChangesSerializer(serializers.Serializer):
+    """Keys of the version's variables by what changed from the version before."""
+
+    added = serializers.ListField(child=serializers.CharField())
+    removed = serializers.ListField(child=serializers.CharField())
+    changed = serializers.ListField(child=serializers.CharField())
+    unchanged = serializers.ListField(child=serializers.CharField())
+
+
 class VersionSerializer(serializers.ModelSerializer):
     prompt = serializers.SerializerMethodField()
     created_by = serializers.SerializerMethodField()
+    changes = serializers.SerializerMethodField()
 
     class Meta:
         model = SchemaVersion
@@ -105,10 +121,15 @@ class VersionSerializer(serializers.ModelSerializer):
             "prompt",
             "json_schema",
             "prompt_hash",
+            "changes",
             "created_at",
             "created_by",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(VersionChangesSerializer)
+    def get_changes(self, version: SchemaVersion) -> dict[str, list[str]]:
+        return version_changes(version)
 
     def get_prompt(self, version: SchemaVersion) -> dict[str, str]:
         return {"system": version.system_prompt, "user_template": version.user_template}

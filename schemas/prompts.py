@@ -120,10 +120,16 @@ def _system_prompt(*, instructions: str, variables: list[dict]) -> str:
         ROLE,
         RULES,
         "Project instructions:\n" + (_clean_block(instructions) or "(none)"),
-        f"Codebook ({_count(len(variables), 'variable')}):",
-        *(variable_instruction(variable) for variable in variables),
+        codebook_section(variables),
     ]
     return "\n\n".join(sections)
+
+
+def codebook_section(variables: list[dict]) -> str:
+    """The system prompt's last section: what it says of the variables, and only that."""
+    entries = [f"Codebook ({_count(len(variables), 'variable')}):"]
+    entries.extend(variable_instruction(variable) for variable in variables)
+    return "\n\n".join(entries)
 
 
 def variable_instruction(variable: dict) -> str:

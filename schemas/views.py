@@ -18,6 +18,7 @@ from projects.selectors import project_get_for_user
 from projects.views import project_context
 from schemas import variables as variable_service
 from schemas.calls import document_calls
+from schemas.changes import draft_changes
 from schemas.estimate import estimate_run
 from schemas.forms import VariableForm
 from schemas.models import SchemaVersion, Variable
@@ -288,6 +289,7 @@ def review(request: HttpRequest, project_id: int) -> HttpResponse:
         "json_schema": json.dumps(state.bundle.json_schema, indent=2, ensure_ascii=False),
         "estimates": estimates,
         "history": version_history(project),
+        "changes": draft_changes(state) if state.dirty else None,
     }
     template = "wizard/step3/review.html"
     if request.htmx and request.htmx.target == "prompt-preview":
