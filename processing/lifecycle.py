@@ -307,7 +307,10 @@ def item_take_back(*, item: JobDocument, status: str, error: str) -> bool:
     the sweeper read, so a runner finishing at that moment keeps its outcome."""
     if status not in TAKE_BACK_TO:
         raise ValueError(f"An item cannot be taken back to {status!r}.")
-    return _item_leave(item, item.worker, status, {"worker": "", "error": error})
+    fields = {"worker": "", "error": error}
+    if status == ItemStatus.FAILED:  # out of attempts: it ends here, as item_fail says
+        fields["finished_at"] = timezone.now()
+    return _item_leave(item, item.worker, status, fields)
 
 
 def items_cancel_pending(*, job_id: int) -> int:

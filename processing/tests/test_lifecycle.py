@@ -186,3 +186,14 @@ def test_the_sweeper_cannot_take_an_item_back_to_done(treaty_project, user):
     item = JobDocument.objects.filter(job=job).first()
     with pytest.raises(ValueError, match="cannot be taken back"):
         lifecycle.item_take_back(item=item, status=ItemStatus.DONE, error="")
+
+
+@pytest.mark.django_db
+def test_an_item_the_sweeper_fails_records_when_it_ended(engine_settings, treaty_project, user):
+    job = jobs.job_create(project=treaty_project, user=user, kind="full")
+    lifecycle.job_start(job_id=job.pk)
+    item = lifecycle.item_claim(job_id=job.pk, worker="dead")
+    assert lifecycle.item_take_back(item=item, status=ItemStatus.FAILED, error="worker died")
+    item.refresh_from_db()
+    assert (item.status, item.error) == (ItemStatus.FAILED, "worker died")
+    assert item.finished_at is not None
