@@ -28,14 +28,9 @@ HANDOFF_RETRY_POLICY = {
 
 
 def _runner_send(job_id: int, options: dict) -> None:
-    # Where processing.tasks is loaded (a worker), through the task itself, so its
-    # options and anything set on it apply; elsewhere (a web process) by name, which
-    # is the same message.
-    task = celery_app.tasks.get(RUN_JOB)
-    if task is not None:
-        task.apply_async((job_id,), **options)
-    else:
-        celery_app.send_task(RUN_JOB, args=(job_id,), **options)
+    # By name from every process, web or worker: one way, and the same message the
+    # task object would send (its options act where it runs, in the worker).
+    celery_app.send_task(RUN_JOB, args=(job_id,), **options)
 
 
 def enqueue_runners(job: ProcessingJob, count: int | None = None, *, handoff: bool = False) -> None:

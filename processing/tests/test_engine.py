@@ -221,11 +221,11 @@ def test_sweeper_puts_back_the_work_of_a_dead_runner(engine_settings, treaty_pro
 def test_sweeper_replaces_each_dead_runner_of_a_job_that_others_keep_alive(
     engine_settings, treaty_project, user, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from processing.tasks import run_job
+    from extractor.celery import app as celery_app
 
     engine_settings.PROCESSING_PARALLEL_TASKS = 4
     queued = []
-    monkeypatch.setattr(run_job, "apply_async", lambda args, **options: queued.append(args))
+    monkeypatch.setattr(celery_app, "send_task", lambda name, args, **options: queued.append(args))
     job = jobs.job_create(project=treaty_project, user=user, kind="full")
     now = timezone.now()
     # A live runner renews the job's heartbeat (so the job never looks quiet) while two
