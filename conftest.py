@@ -76,3 +76,21 @@ def processed_project(llm_settings, llm_simulator, user):
     job = jobs.job_create(project=project, user=user, kind="full")
     job_run(job_id=job.pk, hostname="test")
     return project
+
+
+@pytest.fixture
+def workers(tmp_path):
+    """Start real Celery workers (``processing.tests.workers.Worker``) by name against a
+    simulator; each is stopped at the end of the test. Logs go to ``worker.log``."""
+    from processing.tests.workers import Worker
+
+    started = []
+
+    def start(simulator, name: str):
+        worker = Worker(simulator, name, tmp_path / "worker.log").start()
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()

@@ -63,12 +63,16 @@ class Project(models.Model):
         return self.model or settings.EXTRACTOR_MODEL
 
 
-def document_upload_to(instance: Document, filename: str) -> str:
-    """Originals are stored under generated names: the user's name never touches disk."""
+def _generated_name(folder: str, project_id: int, filename: str) -> str:
+    """Files are stored under generated names: the user's name never touches disk."""
     suffix = PurePath(filename).suffix.lower()[:10]
     if not suffix.isascii() or not suffix[1:].isalnum():
         suffix = ""
-    return f"documents/{instance.project_id}/{uuid.uuid4().hex}{suffix}"
+    return f"{folder}/{project_id}/{uuid.uuid4().hex}{suffix}"
+
+
+def document_upload_to(instance: Document, filename: str) -> str:
+    return _generated_name("documents", instance.project_id, filename)
 
 
 class DocumentQuerySet(models.QuerySet):
@@ -90,6 +94,9 @@ class Document(models.Model):
         PROCESSING = "processing", "Processing"
         READY = "ready", "Ready"
         FAILED = "failed", "Failed"
+
+    # Statuses of a document a worker is still reading (its upload's placeholder).
+    BEING_READ = (Status.QUEUED, Status.PROCESSING)
 
     class SourceType(models.TextChoices):
         TXT = "txt", "Plain text"
@@ -139,20 +146,7 @@ class Document(models.Model):
 
 
 def upload_upload_to(instance: Upload, filename: str) -> str:
-    suffix = PurePath(filename).suffix.lower()[:10]
-    if not suffix.isascii() or not suffix[1:].isalnum():
-        suffix = ""
-    return f"uploads/{instance.project_id}/{uuid.uuid4().hex}{suffix}"
-
-
-class UploadQuerySet(models.QuerySet):
-    def for_user(self, user) -> UploadQuerySet:
-        if not getattr(user, "is_authenticated", False):
-            return self.none()
-        return self.filter(project__owner=user)
-
-    def in_flight(self) -> UploadQuerySet:
-        return self.filter(status__in=[Upload.Status.QUEUED, Upload.Status.PROCESSING])
+    return _generated_name("uploads", instance.project_id, filename)
 
 
 class Upload(models.Model):
@@ -170,6 +164,9 @@ class Upload(models.Model):
         PROCESSING = "processing", "Processing"
         COMPLETED = "completed", "Completed"
         FAILED = "failed", "Failed"
+
+    # Statuses of an upload a worker still has to finish.
+    IN_FLIGHT = (Status.QUEUED, Status.PROCESSING)
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="uploads")
     user = models.ForeignKey(
@@ -200,8 +197,6 @@ class Upload(models.Model):
     queued_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-
-    objects = UploadQuerySet.as_manager()
 
     class Meta:
         ordering = ["-id"]

@@ -35,7 +35,6 @@ from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from extractor.llm.tokens import count_text
 from projects import ingest, storing
 from projects.dispatch import upload_enqueue
 from projects.ingest import ocr
@@ -150,19 +149,7 @@ def _whole_file_save(batch: storing.Batch, upload: Upload, outcome: FileOutcome)
         batch.report.errors.append(entry)
         return
     parsed = outcome.documents[0]
-    _placeholder_update(
-        placeholder,
-        name=parsed.name,
-        source_type=parsed.source_type,
-        text=parsed.text,
-        page_offsets=parsed.page_offsets,
-        page_count=len(parsed.page_offsets),
-        char_count=len(parsed.text),
-        token_count=count_text(parsed.text, upload.project.model_name),
-        metadata=parsed.metadata,
-        status=Document.Status.READY,
-        error="",
-    )
+    _placeholder_update(placeholder, **storing.parsed_fields(upload.project, parsed), error="")
     batch.report.created.append(placeholder)
     batch.changed = True
 
@@ -200,9 +187,7 @@ def _progress(upload: Upload, fraction: float) -> None:
 def _finish(upload: Upload, report: storing.IngestReport) -> None:
     """The upload's answer, as the request would have given it: what was created, what
     was a duplicate of what, what failed and why."""
-    created = Document.objects.filter(upload=upload).exclude(
-        status__in=[Document.Status.QUEUED, Document.Status.PROCESSING]
-    )
+    created = Document.objects.filter(upload=upload).exclude(status__in=Document.BEING_READ)
     created_ready = created.filter(status=Document.Status.READY).count()
     mine = set(created.values_list("pk", flat=True))
     # A retry meets what the killed attempt stored: those are this upload's, not duplicates.

@@ -124,9 +124,8 @@ def _summary_sql() -> tuple[str, str, tuple]:
         "job_count": count("jobs"),
         "parsing_document_count": count(
             "documents",
-            f" AND r.{status} IN (%s, %s)",
-            Document.Status.QUEUED,
-            Document.Status.PROCESSING,
+            f" AND r.{status} IN ({', '.join(['%s'] * len(Document.BEING_READ))})",
+            *Document.BEING_READ,
         ),
     }
     select = ", ".join(f"{columns[field][0]} AS {name(field)}" for field in SUMMARY_FIELDS)

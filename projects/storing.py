@@ -194,23 +194,31 @@ def documents_save(batch: Batch, outcome: FileOutcome, *, retry: bool = True) ->
         _duplicate(batch, filename, holder)
 
 
+def parsed_fields(project: Project, item: ParsedDocument) -> dict:
+    """What a parsed document sets on its row: its text and the figures read from it.
+    Used for new rows and for a worker's placeholder that becomes the document."""
+    return {
+        "name": item.name,
+        "source_type": item.source_type,
+        "text": item.text,
+        "page_offsets": item.page_offsets,
+        "page_count": len(item.page_offsets),
+        "char_count": len(item.text),
+        "token_count": count_text(item.text, project.model_name),
+        "status": Document.Status.READY,
+        "metadata": item.metadata,
+    }
+
+
 def _document_build(project: Project, item: ParsedDocument) -> Document:
     size = len(item.content) if item.content is not None else len(item.text.encode("utf-8"))
     document = Document(
         # project_id plus a cached project, rather than project=: the descriptor's
         # checks cost seconds on a 100,000-row table.
         project_id=project.pk,
-        name=item.name,
-        source_type=item.source_type,
         size_bytes=size,
         sha256=item.sha256,
-        text=item.text,
-        page_offsets=item.page_offsets,
-        page_count=len(item.page_offsets),
-        char_count=len(item.text),
-        token_count=count_text(item.text, project.model_name),
-        status=Document.Status.READY,
-        metadata=item.metadata,
+        **parsed_fields(project, item),
     )
     _PROJECT_FIELD.set_cached_value(document, project)
     return document
@@ -340,7 +348,7 @@ def existing_by_sha256(project: Project, hashes: Iterable[str]) -> dict[str, Doc
     return found
 
 
-_HOLDING = frozenset({Document.Status.READY, Document.Status.QUEUED, Document.Status.PROCESSING})
+_HOLDING = frozenset({Document.Status.READY, *Document.BEING_READ})
 
 
 def holding(document: Document | None) -> Document | None:

@@ -133,13 +133,10 @@ def _uploads_context(project) -> dict:
     recent = timezone.now() - timedelta(minutes=RECENT_UPLOAD_MINUTES)
     uploads = list(
         Upload.objects.filter(project=project)
-        .filter(
-            Q(status__in=[Upload.Status.QUEUED, Upload.Status.PROCESSING])
-            | Q(finished_at__gte=recent)
-        )
+        .filter(Q(status__in=Upload.IN_FLIGHT) | Q(finished_at__gte=recent))
         .order_by("-pk")[:UPLOADS_SHOWN]
     )
-    in_flight = any(u.status in (Upload.Status.QUEUED, Upload.Status.PROCESSING) for u in uploads)
+    in_flight = any(upload.status in Upload.IN_FLIGHT for upload in uploads)
     return {"uploads": uploads, "uploads_in_flight": in_flight}
 
 

@@ -15,6 +15,7 @@ from processing.answers import (
 )
 from processing.evidence import EvidenceIndex
 from processing.models import Extraction
+from schemas.tests.codebooks import var
 from schemas.tests.evidence_corpus import DOCUMENTS, planted_cases
 from schemas.types.evidence import OUTCOMES
 
@@ -23,17 +24,6 @@ TEXT = (
     "Turnout was 12,5 % in the pilot region; the budget was 1,234.5 million euros.\n"
     "Sectors covered: agriculture, fisheries and energy."
 )
-
-
-def var(kind: str, key: str = "v", **fields) -> dict:
-    return {
-        "key": key,
-        "label": key,
-        "type": kind,
-        "instructions": "",
-        "allowed_values": fields.pop("allowed_values", []),
-        "required": fields.pop("required", False),
-    }
 
 
 def one(variable: dict, entry, text: str = TEXT) -> ValidatedValue:

@@ -18,7 +18,6 @@ from extractor.llm.models import LLMCall
 from extractor.simulator import Simulator
 from processing.models import Extraction, JobDocument, ProcessingJob
 from processing.tests.conftest import make_project
-from processing.tests.workers import Worker
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -30,20 +29,6 @@ def simulator():
     sim = Simulator(latency=0.2)
     yield sim
     sim.stop()
-
-
-@pytest.fixture
-def workers(tmp_path):
-    started: list[Worker] = []
-
-    def start(simulator: Simulator, name: str) -> Worker:
-        worker = Worker(simulator, name, tmp_path / "worker.log").start()
-        started.append(worker)
-        return worker
-
-    yield start
-    for worker in started:
-        worker.stop()
 
 
 def _wait(job_id: int, until, *, timeout: float = 90, log: Path | None = None) -> ProcessingJob:

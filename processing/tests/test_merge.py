@@ -8,17 +8,7 @@ from processing.answers import Status, ValidatedValue, validate_answer
 from processing.evidence import EvidenceIndex
 from processing.merge import merge_chunk_answers
 from schemas.planning import group_variables
-
-
-def var(kind: str, key: str = "v", **fields) -> dict:
-    return {
-        "key": key,
-        "label": key,
-        "type": kind,
-        "instructions": "",
-        "allowed_values": fields.get("allowed_values", []),
-        "required": fields.get("required", False),
-    }
+from schemas.tests.codebooks import var
 
 
 def ok(value, confidence=None, start=None, status=Status.OK, raw=None) -> ValidatedValue:

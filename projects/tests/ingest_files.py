@@ -97,3 +97,18 @@ def parse_queued_uploads() -> list[int]:
     for upload_id in ids:
         upload_parse(upload_id=upload_id, worker="test:1")
     return ids
+
+
+def upload_files(api, project, *files: tuple[str, bytes], **extra):
+    """POST (name, bytes) pairs to the project's documents endpoint, as a browser's
+    multipart form would; ``extra`` adds form fields (text_column...)."""
+    handles = []
+    for name, data in files:
+        handle = io.BytesIO(data)
+        handle.name = name
+        handles.append(handle)
+    return api.post(
+        f"/api/v1/projects/{project.pk}/documents/",
+        {"files": handles, **extra},
+        format="multipart",
+    )

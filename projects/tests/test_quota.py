@@ -3,7 +3,6 @@ wizard: what counts, what is refused, what is kept, and two uploads at once."""
 
 from __future__ import annotations
 
-import io
 import threading
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from projects import services, storing
 from projects.models import Document, Project
 from projects.tests.ingest_files import make_zip, parse_queued_uploads
+from projects.tests.ingest_files import upload_files as upload
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -29,17 +29,6 @@ def quota(settings):
 
 def stored_files(settings) -> list[Path]:
     return sorted(path for path in Path(settings.MEDIA_ROOT).rglob("*") if path.is_file())
-
-
-def upload(api, project, *files: tuple[str, bytes]):
-    handles = []
-    for name, data in files:
-        handle = io.BytesIO(data)
-        handle.name = name
-        handles.append(handle)
-    return api.post(
-        f"/api/v1/projects/{project.pk}/documents/", {"files": handles}, format="multipart"
-    )
 
 
 def paste(project, text: str) -> Document:

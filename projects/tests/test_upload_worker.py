@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import time
 import uuid
 from pathlib import Path
@@ -10,9 +9,8 @@ from pathlib import Path
 import pytest
 
 from extractor.simulator import Simulator
-from processing.tests.workers import Worker
 from projects.models import Document, Upload
-from projects.tests.ingest_files import PARAGRAPH, make_pdf
+from projects.tests.ingest_files import PARAGRAPH, make_pdf, upload_files
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -26,26 +24,8 @@ def simulator():
     sim.stop()
 
 
-@pytest.fixture
-def workers(tmp_path):
-    started: list[Worker] = []
-
-    def start(simulator: Simulator, name: str) -> Worker:
-        worker = Worker(simulator, name, tmp_path / "worker.log").start()
-        started.append(worker)
-        return worker
-
-    yield start
-    for worker in started:
-        worker.stop()
-
-
 def _post(api, project, name: str, data: bytes) -> dict:
-    handle = io.BytesIO(data)
-    handle.name = name
-    response = api.post(
-        f"/api/v1/projects/{project.pk}/documents/", {"files": [handle]}, format="multipart"
-    )
+    response = upload_files(api, project, (name, data))
     assert response.status_code == 201, response.content
     assert response.json()["processing"], response.json()
     return response.json()["processing"][0]

@@ -13,25 +13,13 @@ from projects import parsing
 from projects.models import Document, Upload
 from projects.selectors import project_get_for_user, project_step
 from projects.tests.ingest_files import PARAGRAPH, make_pdf, make_zip, parse_queued_uploads
+from projects.tests.ingest_files import upload_files as post
 from projects.tests.ocr_files import requires_tesseract
 from schemas.models import Variable
 from schemas.versions import schema_confirm
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-def post(api, project, *files: tuple[str, bytes], **extra):
-    uploads = []
-    for name, data in files:
-        handle = io.BytesIO(data)
-        handle.name = name
-        uploads.append(handle)
-    return api.post(
-        f"/api/v1/projects/{project.pk}/documents/",
-        {"files": uploads, **extra},
-        format="multipart",
-    )
 
 
 def upload_of(api, project, upload_id: int) -> dict:

@@ -55,3 +55,9 @@ def mixed_schema(count: int) -> list[dict]:
             variable(f"var_{number:02d}", kind, allowed_values=allowed, required=number % 3 == 0)
         )
     return variables
+
+
+def var(kind: str, key: str = "v", **fields) -> dict:
+    """A variable of type ``kind`` keyed ``key``: what the type, answer and merge tests
+    read values for."""
+    return variable(key, kind, **fields)

@@ -7,18 +7,8 @@ from __future__ import annotations
 
 import pytest
 
+from schemas.tests.codebooks import var
 from schemas.types import CoercionError, read_value
-
-
-def var(kind: str, key: str = "v", **fields) -> dict:
-    return {
-        "key": key,
-        "label": key,
-        "type": kind,
-        "instructions": "",
-        "allowed_values": fields.pop("allowed_values", []),
-        "required": fields.pop("required", False),
-    }
 
 
 def coerce(kind: str, value, **fields):
