@@ -150,3 +150,24 @@ def test_a_correction_can_carry_the_persons_quote(api, processed_project):
     assert alone.status_code == 400 and "human_evidence" in alone.json()["error"]["details"]
     removed = api.patch(url, {"corrected": False}, format="json").json()
     assert removed["human_evidence"] == "" and removed["final_value"] == extraction.value
+
+
+@pytest.mark.parametrize(
+    "query", ["after=abc", "before=-1", "blind=maybe", "after=99999999999999999999"]
+)
+def test_a_malformed_queue_query_is_a_400_in_the_error_shape(api, processed_project, query):
+    response = api.get(f"/api/v1/projects/{processed_project.pk}/review-queue/next/?{query}")
+    assert response.status_code == 400
+    assert set(response.json()["error"]) == {"code", "message", "details"}
+
+
+def test_a_blind_value_with_other_fields_is_refused_and_nothing_changes(api, processed_project):
+    extraction = _values(processed_project, "year").first()
+    response = api.patch(
+        f"/api/v1/extractions/{extraction.pk}/",
+        {"blind_value": 1999, "verified": True},
+        format="json",
+    )
+    assert response.status_code == 400
+    extraction.refresh_from_db()
+    assert not (extraction.blind_entered or extraction.verified or extraction.corrected)
