@@ -45,6 +45,8 @@ __all__ = [
     "AgreementResult",
     "agreement_summary",
     "cohen_kappa",
+    "human_answer",
+    "is_reviewed",
     "normalise_text",
     "normalise_value",
     "variable_agreement",
@@ -98,14 +100,9 @@ def agreement_summary(
     pairs: dict[str, list[tuple[Any, Any]]] = {variable["key"]: [] for variable in variables}
     for extraction in extractions:
         reviewed = pairs.get(extraction["variable_key"])
-        if reviewed is None or not (extraction.get("verified") or extraction.get("corrected")):
+        if reviewed is None or not is_reviewed(extraction):
             continue
-        model = extraction.get("value")
-        if extraction.get("blind_entered"):
-            human = extraction.get("blind_value")
-        else:
-            human = extraction.get("human_value") if extraction.get("corrected") else model
-        reviewed.append((model, human))
+        reviewed.append((extraction.get("value"), human_answer(extraction)))
     return [
         {
             "key": variable["key"],
@@ -113,6 +110,25 @@ def agreement_summary(
         }
         for variable in variables
     ]
+
+
+def is_reviewed(extraction: Mapping[str, Any]) -> bool:
+    """A person verified or corrected the value: only those count as their answer."""
+    return bool(extraction.get("verified") or extraction.get("corrected"))
+
+
+def human_answer(extraction: Mapping[str, Any]) -> Any:
+    """The person's answer on a reviewed value (a mapping of an extraction's fields).
+
+    Their blind entry where they made one, since it was given before they saw the
+    model's and so is not swayed by it; else their correction; else the model's value
+    they verified.
+    """
+    if extraction.get("blind_entered"):
+        return extraction.get("blind_value")
+    if extraction.get("corrected"):
+        return extraction.get("human_value")
+    return extraction.get("value")
 
 
 def cohen_kappa(pairs: Iterable[tuple[Hashable, Hashable]]) -> float | None:

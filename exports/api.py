@@ -12,15 +12,16 @@ from drf_spectacular.utils import (
     extend_schema_view,
     inline_serializer,
 )
-from rest_framework import generics, serializers, status
+from rest_framework import exceptions, generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from exports.compare import versions_compared
 from exports.downloads import download_response
 from exports.freshness import exports_mark_out_of_date
-from exports.inputs import ExportCreateSerializer, version_asked
+from exports.inputs import CompareQuerySerializer, ExportCreateSerializer, version_asked
 from exports.models import Export
 from exports.queue import QueueScope, queue_item, queue_next
 from exports.results import (
@@ -39,6 +40,7 @@ from extractor.api import Conflict, page_not_found, page_number_param, page_size
 from extractor.text import MAX_BIGINT
 from processing.models import Extraction
 from projects.selectors import project_get_for_user
+from schemas.models import SchemaVersion
 from schemas.versions import with_version_number
 
 
@@ -68,6 +70,11 @@ class ResultCellSerializer(serializers.Serializer):
     review_status = serializers.ChoiceField(choices=Extraction.Review.choices)
     evidence_check = serializers.CharField(
         allow_blank=True, help_text="passed, failed or not_applicable; empty: nothing checked."
+    )
+    carried_from = serializers.IntegerField(
+        allow_null=True,
+        help_text="The schema version this value and its review were carried from, "
+        "unchanged; null when this version's own run gave it.",
     )
 
 
@@ -218,6 +225,7 @@ class ExtractionSerializer(serializers.ModelSerializer):
             "blind_entered",
             "blind_value",
             "reviewed_at",
+            "carried_from",
         ]
         read_only_fields = fields
 
@@ -306,6 +314,68 @@ class AgreementView(APIView):
         project = project_get_for_user(request.user, project_id)
         version = _version_or_error(project, request.query_params.get("schema_version"))
         return Response(project_agreement(project, version))
+
+
+class CompareSideSerializer(serializers.Serializer):
+    agreement = serializers.FloatField(allow_null=True)
+    kappa = serializers.FloatField(allow_null=True)
+    n = serializers.IntegerField(help_text="Documents with a checked value and this version's.")
+
+
+class CompareVariableSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    type = serializers.CharField(help_text="b's type of the variable where b has it, else a's.")
+    in_a = serializers.BooleanField()
+    in_b = serializers.BooleanField()
+    a = CompareSideSerializer()
+    b = CompareSideSerializer()
+    changed_values = serializers.IntegerField(
+        help_text="Documents whose model value differs between the two versions."
+    )
+    compared = serializers.IntegerField(help_text="Documents with a value in both versions.")
+
+
+class CompareVersionSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    note = serializers.CharField(allow_blank=True)
+
+
+class VersionsComparedSerializer(serializers.Serializer):
+    a = CompareVersionSerializer()
+    b = CompareVersionSerializer()
+    variables = CompareVariableSerializer(many=True)
+
+
+class SchemaCompareView(APIView):
+    @extend_schema(
+        summary="Two schema versions' agreement with the values people checked",
+        description="Both versions are measured against the same checked values (a check "
+        "made in either version counts for both), so the figures differ only by what the "
+        "model answered. Variables in b's order, then those only a has.",
+        parameters=[CompareQuerySerializer],
+        responses={
+            200: VersionsComparedSerializer,
+            400: OpenApiResponse(description="a or b missing or not a version number, or equal"),
+            404: OpenApiResponse(description="No such project, or no such version in it"),
+        },
+    )
+    def get(self, request: Request, project_id: int) -> Response:
+        project = project_get_for_user(request.user, project_id)
+        query = CompareQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        a = _version_numbered(project, query.validated_data["a"])
+        b = _version_numbered(project, query.validated_data["b"])
+        body = {"a": a, "b": b, "variables": versions_compared(project=project, a=a, b=b)}
+        return Response(VersionsComparedSerializer(body).data)
+
+
+def _version_numbered(project, number: int) -> SchemaVersion:
+    version = SchemaVersion.objects.filter(project=project, number=number).first()
+    if version is None:
+        raise exceptions.NotFound(f"This project has no schema version {number}.")
+    return version
 
 
 class ExportSerializer(serializers.ModelSerializer):

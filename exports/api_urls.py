@@ -13,6 +13,11 @@ urlpatterns = [
     ),
     path("projects/<int:project_id>/agreement/", api.AgreementView.as_view(), name="api-agreement"),
     path(
+        "projects/<int:project_id>/schema/compare/",
+        api.SchemaCompareView.as_view(),
+        name="api-schema-compare",
+    ),
+    path(
         "projects/<int:project_id>/review-queue/next/",
         api.ReviewQueueNextView.as_view(),
         name="api-review-queue-next",

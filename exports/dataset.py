@@ -50,6 +50,12 @@ REVIEW_TEXT = {
     for corrected in (False, True)
     for verified in (False, True)
 }
+CARRIED_NOTE = (
+    "values_carried values were copied unchanged, with their review, from the schema "
+    "versions in carried_from_versions: their variables read exactly the same to the "
+    "model there. job_ids, models, tokens and cost include those versions' jobs, whose "
+    "calls also asked for variables this version changed."
+)
 VALUE_SOURCE_NOTE = (
     "Each variable column holds the final value: the one a person entered where they "
     "corrected it, else the model's. Audit columns: <key>__model and <key>__human hold "
@@ -245,6 +251,7 @@ def _review_counts(version: SchemaVersion) -> dict[str, int]:
         values=Count("id"),
         values_corrected=Count("id", filter=Q(corrected=True)),
         values_verified=Count("id", filter=Q(corrected=False, verified=True)),
+        values_carried=Count("id", filter=Q(carried_from__isnull=False)),
     )
     counts["values_unchecked"] = (
         counts["values"] - counts["values_corrected"] - counts["values_verified"]
@@ -269,7 +276,13 @@ def export_metadata(version: SchemaVersion) -> dict:
     """What a methods section needs: which prompt, which model, what it cost, how many
     values a person checked, how many documents could not be coded."""
     project = version.project
-    jobs = ProcessingJob.objects.filter(schema_version=version).order_by("id")
+    # The jobs that produced the version's values: its own runs, and those of the
+    # versions its unchanged values were carried from (their models and their
+    # simulated answers are this dataset's too).
+    carried = Extraction.objects.filter(schema_version=version, carried_from__isnull=False)
+    jobs = ProcessingJob.objects.filter(
+        Q(schema_version=version) | Q(pk__in=carried.values("job_id"))
+    ).order_by("id")
     totals = jobs.aggregate(
         input=Sum("input_tokens"),
         cached=Sum("cached_tokens"),
@@ -299,6 +312,11 @@ def export_metadata(version: SchemaVersion) -> dict:
         "values_unchecked": reviews["values_unchecked"],
         "values_verified": reviews["values_verified"],
         "values_corrected": reviews["values_corrected"],
+        "values_carried": reviews["values_carried"],
+        "carried_from_versions": sorted(
+            set(carried.order_by().values_list("carried_from", flat=True).distinct())
+        ),
+        "carried_note": CARRIED_NOTE if reviews["values_carried"] else "",
         "review_note": REVIEW_NOTE,
         "value_source": VALUE_SOURCE_NOTE,
         **_document_summary(version),

@@ -1,4 +1,5 @@
-"""What an export request may say, checked once for the API and the step-5 page.
+"""What an export request may say, checked once for the API and the step-5 page (and the
+two versions the API's comparison asks for).
 
 The API answers a refusal as a 400 with details per field; the page reads the same
 serializer from its form (an unticked box counts as false) and shows the same
@@ -12,6 +13,7 @@ from rest_framework.fields import empty
 
 from exports.models import Export
 from exports.results import version_for
+from extractor.text import MAX_BIGINT
 from projects.models import Project
 from schemas.models import SchemaVersion
 
@@ -73,4 +75,20 @@ class ExportCreateSerializer(serializers.Serializer):
         """Adds ``version``, the version to export (None when the project has none,
         which ``export_create`` refuses); needs ``context={"project": ...}``."""
         attrs["version"] = version_asked(self.context["project"], attrs.get("schema_version"))
+        return attrs
+
+
+class CompareQuerySerializer(serializers.Serializer):
+    """``?a=&b=`` of the versions compared: two different version numbers."""
+
+    a = serializers.IntegerField(
+        min_value=1, max_value=MAX_BIGINT, help_text="The version compared from (a number)."
+    )
+    b = serializers.IntegerField(
+        min_value=1, max_value=MAX_BIGINT, help_text="The version compared with (a number)."
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs["a"] == attrs["b"]:
+            raise serializers.ValidationError({"b": ["Choose two different versions to compare."]})
         return attrs

@@ -210,6 +210,7 @@ class Cell:
     confidence: float | None
     message: str
     evidence_check: str
+    carried_from: int | None
 
     @property
     def final_value(self) -> Any:
@@ -327,6 +328,7 @@ def cell_payload(extraction: Extraction | Cell | None) -> dict | None:
         "review_status": Extraction.review_of(
             corrected=extraction.corrected, verified=extraction.verified
         ),
+        "carried_from": extraction.carried_from,
     }
 
 

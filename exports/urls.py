@@ -11,6 +11,7 @@ urlpatterns = [
     path(
         "<int:project_id>/results/agreement/", views.agreement_fragment, name="agreement_fragment"
     ),
+    path("<int:project_id>/results/compare/", views.compare, name="compare"),
     path("<int:project_id>/results/values/<int:extraction_id>/", views.cell, name="cell"),
     path(
         "<int:project_id>/results/values/<int:extraction_id>/review/",

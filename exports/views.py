@@ -1,4 +1,5 @@
-"""Step 5 wizard pages: the results table, a value's evidence and review, exports."""
+"""Step 5 wizard pages: the results table, a value's evidence and review, exports, and two
+schema versions compared."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import push_url
 
+from exports.compare import CHANGED_VALUES_LIMIT, changed_values_list, versions_compared
 from exports.downloads import download_response
 from exports.evidence_window import evidence_view
 from exports.freshness import exports_mark_out_of_date
@@ -36,7 +38,7 @@ from processing.models import Extraction
 from projects.selectors import project_get_for_user
 from projects.views import project_context
 from schemas.types import value_type
-from schemas.versions import with_version_number
+from schemas.versions import current_version, with_version_number
 
 
 @require_GET
@@ -188,6 +190,54 @@ def agreement_fragment(request: HttpRequest, project_id: int) -> HttpResponse:
         "agreement": project_agreement(project, version) if version else [],
     }
     return render(request, "wizard/step5/results.html#agreement", context)
+
+
+@require_GET
+def compare(request: HttpRequest, project_id: int) -> HttpResponse:
+    project = project_get_for_user(request.user, project_id)
+    numbers = list(project.schema_versions.values_list("number", flat=True))  # newest first
+    context = project_context(project, step=5) | {"version_numbers": numbers}
+    if len(numbers) >= 2:
+        a_number, b_number = _compared_numbers(request, project, numbers)
+        context |= {"a_number": a_number, "b_number": b_number}
+        if a_number != b_number:
+            versions = {
+                v.number: v for v in project.schema_versions.filter(number__in=(a_number, b_number))
+            }
+            a, b = versions[a_number], versions[b_number]
+            rows = versions_compared(project=project, a=a, b=b)
+            context |= {
+                "a": a,
+                "b": b,
+                "rows": [row | {"sides": _sides(row)} for row in rows],
+                "changes": changed_values_list(project=project, a=a, b=b),
+                "changes_limit": CHANGED_VALUES_LIMIT,
+            }
+    return render(request, "wizard/step5/compare.html", context)
+
+
+def _compared_numbers(request: HttpRequest, project, numbers: list[int]) -> tuple[int, int]:
+    """``?a=&b=`` where the project has those versions; else b is the current version and
+    a the one numbered just before it (or the nearest other one)."""
+    asked_b = whole_number(request.GET.get("b"))
+    if asked_b in numbers:
+        b = asked_b
+    else:
+        current = current_version(project)
+        b = current.number if current is not None else numbers[0]
+    asked_a = whole_number(request.GET.get("a"))
+    if asked_a in numbers:
+        return asked_a, b
+    before = [number for number in numbers if number < b]
+    return (max(before) if before else min(n for n in numbers if n != b)), b
+
+
+def _sides(row: dict) -> list[tuple[dict, bool]]:
+    """The two versions' figures, each marked where its agreement is the higher one (a
+    side whose agreement is undefined is never better)."""
+    a, b = row["a"]["agreement"], row["b"]["agreement"]
+    defined = a is not None and b is not None
+    return [(row["a"], defined and a > b), (row["b"], defined and b > a)]
 
 
 @require_POST

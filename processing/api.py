@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -16,6 +17,7 @@ from rest_framework.views import APIView
 
 from extractor.api import Conflict
 from processing import jobs
+from processing.estimates import draft_estimate
 from processing.inputs import JobCreateSerializer, ResumeSerializer
 from processing.models import JobDocument, ProcessingJob, ProcessingLog
 from processing.selectors import (
@@ -26,6 +28,7 @@ from processing.selectors import (
     jobs_for_project,
 )
 from projects.selectors import project_get_for_user
+from schemas.inputs import EstimateQuerySerializer
 
 
 class JobSerializer(serializers.ModelSerializer):
@@ -76,6 +79,13 @@ class JobSerializer(serializers.ModelSerializer):
 
 class JobItemSerializer(serializers.ModelSerializer):
     document = serializers.SerializerMethodField()
+    asked = serializers.ListField(
+        child=serializers.CharField(),
+        allow_null=True,
+        read_only=True,
+        help_text="The variables the model was asked for this document (the others were "
+        "already held); null: every variable of the version.",
+    )
 
     class Meta:
         model = JobDocument
@@ -85,6 +95,7 @@ class JobItemSerializer(serializers.ModelSerializer):
             "attempts",
             "error",
             "llm_calls",
+            "asked",
             "started_at",
             "finished_at",
         ]
@@ -245,3 +256,42 @@ class JobLogListView(generics.ListAPIView):
     def get_queryset(self):
         job = job_get_for_user(self.request.user, self.kwargs["job_id"])
         return job_logs(job, level=self.request.query_params.get("level", ""))
+
+
+class EstimateSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    documents = serializers.IntegerField()
+    llm_calls = serializers.IntegerField()
+    input_tokens = serializers.IntegerField()
+    output_tokens = serializers.IntegerField()
+    cost_usd = serializers.FloatField()
+    model = serializers.CharField()
+    prompt_tokens_per_call = serializers.IntegerField()
+    basis = serializers.CharField()
+    carried_values = serializers.IntegerField(
+        help_text="Values the run reuses instead of asking: carried from the previous "
+        "version, or already extracted for this one."
+    )
+
+
+class DraftEstimateView(APIView):
+    @extend_schema(
+        summary="Calls, tokens and cost of the next sample or full run of the draft",
+        description="Only the values the run would ask for are counted: a value the "
+        "version holds (or would carry from the current version on confirming) is not "
+        "asked again.",
+        parameters=[EstimateQuerySerializer],
+        responses=EstimateSerializer,
+    )
+    def get(self, request: Request, project_id: int) -> Response:
+        query = EstimateQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        project = project_get_for_user(request.user, project_id)
+        if not project.variables.exists():
+            raise Conflict("Define at least one variable first.", code="empty_schema")
+        estimate = draft_estimate(
+            project=project,
+            kind=query.validated_data["kind"],
+            sample_size=query.validated_data.get("sample_size") or settings.PROCESSING_SAMPLE_SIZE,
+        )
+        return Response(estimate.as_dict())

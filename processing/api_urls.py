@@ -5,6 +5,9 @@ from django.urls import path
 from processing import api
 
 urlpatterns = [
+    path(
+        "projects/<int:project_id>/estimate/", api.DraftEstimateView.as_view(), name="api-estimate"
+    ),
     path("projects/<int:project_id>/jobs/", api.ProjectJobListView.as_view(), name="api-jobs"),
     path("jobs/<int:job_id>/", api.JobDetailView.as_view(), name="api-job"),
     path("jobs/<int:job_id>/cancel/", api.JobCancelView.as_view(), name="api-job-cancel"),

@@ -43,6 +43,7 @@ from processing.lifecycle import job_log
 from processing.merge import merge_chunk_answers
 from processing.models import JobDocument, ProcessingJob
 from processing.outcomes import item_complete, item_fail, item_give_back, item_release
+from processing.reuse import variables_to_ask
 from projects.models import Document
 from schemas.calls import document_calls
 from schemas.models import SchemaVersion
@@ -131,17 +132,21 @@ def document_extract(
     document: Document,
     should_stop,
     budget: JobBudget | None = None,
+    variables: list[dict] | None = None,
 ) -> dict[str, ValidatedValue]:
-    """Every variable of ``version`` for ``document``: one call per variable group and
-    text chunk (usually exactly one), chunk answers merged per variable type. ``budget``
-    admits every call of a job that has one."""
-    by_key = {variable["key"]: variable for variable in version.variables}
+    """``variables`` of ``version`` (default: all) for ``document``: one call per
+    variable group and text chunk (usually exactly one), chunk answers merged per
+    variable type. ``budget`` admits every call of a job that has one."""
+    asked = version.variables if variables is None else variables
+    if not asked:
+        return {}
+    by_key = {variable["key"]: variable for variable in asked}
     index = EvidenceIndex(document.text)  # folded once, used by every call's answer
     per_group: dict[int, list[dict[str, ValidatedValue]]] = {}
     group_variables: dict[int, list[dict]] = {}
     for call in document_calls(
         project=job.project,
-        variables=version.variables,
+        variables=asked,
         instructions=version.instructions,
         document=document,
         count_tokens=False,
@@ -207,6 +212,8 @@ def item_process(
         else None
     )
     outcome = {"job": job, "item": item, "worker": worker, "budget": budget}
+    # Only what the version lacks for this document: carried and earlier values stay.
+    asked = variables_to_ask(version=version, model=job.model, document_id=item.document_id)
     try:
         values = document_extract(
             job=job,
@@ -214,6 +221,7 @@ def item_process(
             document=item.document,
             should_stop=should_stop,
             budget=budget,
+            variables=asked,
         )
     except (Abandoned, BudgetExceededError) as exc:
         status = _job_status(job.pk)
@@ -243,7 +251,7 @@ def item_process(
         logger.exception("processing job %s document %s", job.pk, item.document_id)
         item_fail(**outcome, reason=f"Internal error while processing: {type(exc).__name__}: {exc}")
         return
-    item_complete(**outcome, version=version, values=values)
+    item_complete(**outcome, version=version, values=values, asked=asked)
     if budget is not None:
         job_pause_if_spent(job_id=job.pk)
 

@@ -1,5 +1,6 @@
-"""Estimates for step 4: the schema's token estimate, corrected by what a finished
-sample of the same version really cost."""
+"""Estimates of a run (steps 3 and 4, the API): the schema's token estimate over the
+values the run would ask for, corrected by what a finished sample of the same version
+really cost."""
 
 from __future__ import annotations
 
@@ -10,14 +11,18 @@ from decimal import Decimal
 from django.db.models import QuerySet
 
 from extractor.llm.pricing import cost_usd
+from processing import reuse
 from processing.models import JobDocument, ProcessingJob
 from projects.models import Project
+from schemas.changes import draft_changes
 from schemas.estimate import Estimate, estimate_run
 from schemas.models import SchemaVersion
+from schemas.versions import schema_state
 
 
 def _sample_ratios(version: SchemaVersion, model: str) -> tuple[float, float, int] | None:
-    """Actual / estimated input and output tokens over the documents sampled so far."""
+    """Actual / estimated input and output tokens over the documents sampled so far,
+    each estimated for the variables its item asked (a partial item asked fewer)."""
     items = JobDocument.objects.filter(
         job__schema_version=version,
         job__model=model,
@@ -27,14 +32,17 @@ def _sample_ratios(version: SchemaVersion, model: str) -> tuple[float, float, in
     )
     # The latest item per document: a document sampled twice counts once, as it does
     # in the estimate it is compared with. Samples are small; the newest 2,000 items.
-    latest: dict[int, tuple[int, int]] = {}
-    newest_first = items.order_by("-pk").values_list("document_id", "input_tokens", "output_tokens")
-    for document_id, input_tokens, output_tokens in newest_first[:2000]:
+    latest: dict[int, tuple[int, int, list | None]] = {}
+    newest_first = items.order_by("-pk").values_list(
+        "document_id", "input_tokens", "output_tokens", "asked"
+    )
+    for document_id, input_tokens, output_tokens, asked in newest_first[:2000]:
         if document_id not in latest and len(latest) < 500:
-            latest[document_id] = (input_tokens, output_tokens)
+            latest[document_id] = (input_tokens, output_tokens, asked)
     if not latest:
         return None
-    document_ids = list(latest)
+    keys = set(version.variable_keys)
+    held = {pk: keys - set(asked) for pk, (_, _, asked) in latest.items() if asked is not None}
     actual = {
         "input": sum(tokens[0] for tokens in latest.values()),
         "output": sum(tokens[1] for tokens in latest.values()),
@@ -44,15 +52,21 @@ def _sample_ratios(version: SchemaVersion, model: str) -> tuple[float, float, in
         variables=version.variables,
         instructions=version.instructions,
         kind="full",
-        document_ids=document_ids,
+        document_ids=list(latest),
+        held=held,
     )
     if not estimated.input_tokens or not estimated.output_tokens:
         return None
     return (
         (actual["input"] or 0) / estimated.input_tokens,
         (actual["output"] or 0) / estimated.output_tokens,
-        len(document_ids),
+        len(latest),
     )
+
+
+def _documents(project: Project, document_ids: Collection[int] | QuerySet | None) -> QuerySet:
+    documents = project.documents.ready()
+    return documents if document_ids is None else documents.filter(pk__in=document_ids)
 
 
 def job_estimate(
@@ -63,7 +77,16 @@ def job_estimate(
     sample_size: int | None = None,
     document_ids: Collection[int] | QuerySet | None = None,
 ) -> Estimate:
-    """The estimate shown before a run and stored on the job."""
+    """The estimate shown before a run of ``version`` and stored on the job: only the
+    values the version lacks are asked (``reuse.py``); what it holds is counted as
+    ``carried_values``."""
+    model = project.model_name
+    held = reuse.held_keys(
+        version_id=version.pk,
+        model=model,
+        keys=version.variable_keys,
+        document_ids=_documents(project, document_ids).values("pk"),
+    )
     estimate = estimate_run(
         project=project,
         variables=version.variables,
@@ -71,8 +94,13 @@ def job_estimate(
         kind=kind,
         sample_size=sample_size,
         document_ids=document_ids,
+        held=held,
     )
-    ratios = _sample_ratios(version, project.model_name)
+    return _corrected_by_sample(estimate, version, model)
+
+
+def _corrected_by_sample(estimate: Estimate, version: SchemaVersion, model: str) -> Estimate:
+    ratios = _sample_ratios(version, model)
     if ratios is None:
         return estimate
     input_ratio, output_ratio, sampled = ratios
@@ -90,4 +118,33 @@ def job_estimate(
         output_tokens=output_tokens,
         cost_usd=float(cost.quantize(Decimal("0.000001"))),
         basis=f"token counts corrected by {sampled} sampled document(s)",
+    )
+
+
+def draft_estimate(*, project: Project, kind: str, sample_size: int | None = None) -> Estimate:
+    """What the next run costs if the draft is confirmed now (steps 3 and the API's
+    ``/estimate/``): the current version's run when the draft is that version; else a
+    run of the new version, which would hold the current version's values of its
+    unchanged variables (carried on confirming) and ask only for the rest."""
+    state = schema_state(project)
+    if state.current is not None and not state.dirty:
+        return job_estimate(
+            project=project, version=state.current, kind=kind, sample_size=sample_size
+        )
+    held: dict[int, frozenset[str]] = {}
+    changes = draft_changes(state)
+    if state.current is not None and changes and changes["unchanged"]:
+        held = reuse.held_keys(
+            version_id=state.current.pk,
+            model=project.model_name,
+            keys=changes["unchanged"],
+            document_ids=project.documents.ready().values("pk"),
+        )
+    return estimate_run(
+        project=project,
+        variables=state.variables,
+        instructions=project.instructions,
+        kind=kind,
+        sample_size=sample_size,
+        held=held,
     )

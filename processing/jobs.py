@@ -14,12 +14,14 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, QuerySet
 
-from processing import lifecycle
+from processing import lifecycle, reuse
+from processing.carry import carry_unchanged
 from processing.dispatch import enqueue_runners
 from processing.estimates import job_estimate
 from processing.lifecycle import job_log
-from processing.models import Extraction, JobDocument, ProcessingJob
+from processing.models import JobDocument, ProcessingJob
 from projects.models import Document, Project
+from schemas.models import SchemaVersion
 from schemas.versions import current_version
 
 Status = ProcessingJob.Status
@@ -98,16 +100,16 @@ def _sample_documents(documents: list[int], size: int, seed: int) -> list[int]:
     return sorted(random.Random(seed).sample(documents, size))
 
 
-def _not_done(documents: QuerySet[Document], version_id: int, model: str) -> QuerySet[Document]:
-    """Narrow a document queryset to those with no results for this version and model and
-    not queued for them in a job still active: a full run skips the rest so nothing is
-    paid twice. Both tests run in the database (a project at 50 variables x 1,000
-    documents has 50,000 extraction rows; only the answer, one id per document, leaves)."""
-    with_results = Extraction.objects.filter(
-        document=OuterRef("pk"), schema_version_id=version_id, model=model
-    )
-    in_flight = _in_flight_items(version_id, model).filter(document=OuterRef("pk"))
-    return documents.exclude(Exists(with_results)).exclude(Exists(in_flight))
+def _not_done(
+    documents: QuerySet[Document], version: SchemaVersion, model: str
+) -> QuerySet[Document]:
+    """Narrow a document queryset to those lacking a value of the version with this model
+    (``reuse.lacking``) and not queued for it in a job still active: a full run skips the
+    rest so nothing is paid twice. Both tests run in the database (a project at 50
+    variables x 1,000 documents has 50,000 extraction rows; only the answer, one id per
+    document, leaves)."""
+    in_flight = _in_flight_items(version.pk, model).filter(document=OuterRef("pk"))
+    return reuse.lacking(documents, version, model).exclude(Exists(in_flight))
 
 
 def _in_flight_items(version_id: int, model: str) -> QuerySet[JobDocument]:
@@ -126,10 +128,10 @@ def _in_flight(version_id: int, model: str) -> set[int]:
     return set(_in_flight_items(version_id, model).values_list("document_id", flat=True))
 
 
-def full_run_documents(project: Project, version_id: int) -> QuerySet[Document]:
-    """The documents a full run would process now (ready, no results yet), as a query:
+def full_run_documents(project: Project, version: SchemaVersion) -> QuerySet[Document]:
+    """The documents a full run would process now (ready, lacking a value), as a query:
     the step-4 page counts them and estimates over them without loading their ids."""
-    return _not_done(project.documents.ready(), version_id, project.model_name)
+    return _not_done(project.documents.ready(), version, project.model_name)
 
 
 def _chosen_documents(
@@ -137,7 +139,7 @@ def _chosen_documents(
     project: Project,
     kind: str,
     ready: list[int],
-    version_id: int,
+    version: SchemaVersion,
     sample_size: int,
     document_ids: list[int] | None,
     seed: int,
@@ -150,9 +152,9 @@ def _chosen_documents(
             )
         return sorted(set(document_ids))
     if kind == ProcessingJob.Kind.SAMPLE:
-        in_flight = _in_flight(version_id, project.model_name)
+        in_flight = _in_flight(version.pk, project.model_name)
         return _sample_documents([pk for pk in ready if pk not in in_flight], sample_size, seed)
-    remaining = full_run_documents(project, version_id)
+    remaining = full_run_documents(project, version)
     return list(remaining.order_by("id").values_list("pk", flat=True))
 
 
@@ -210,6 +212,9 @@ def job_create(
     run = {"project_id": project.pk, "version_id": version.pk, "kind": kind}
     if active_run(**run) is not None:
         raise _run_conflict(**run)
+    # Values the previous version received since this one was confirmed (a run still
+    # going then) are carried now, so the run does not ask for them.
+    carry_unchanged(version)
     model = project.model_name
     seed = random.SystemRandom().randrange(2**31)
     size = sample_size or settings.PROCESSING_SAMPLE_SIZE
@@ -217,7 +222,7 @@ def job_create(
         project=project,
         kind=kind,
         ready=ready,
-        version_id=version.pk,
+        version=version,
         sample_size=size,
         document_ids=document_ids,
         seed=seed,
@@ -225,7 +230,7 @@ def job_create(
     if not chosen:
         raise _nothing_to_run(
             run,
-            f"Every ready document already has results for version {version.number} with "
+            f"Every ready document already has every value of version {version.number} with "
             f"{model} (or is being processed). Nothing to run.",
         )
     estimate = job_estimate(

@@ -140,6 +140,9 @@ class JobDocument(models.Model):
     input_tokens = models.PositiveBigIntegerField(default=0)
     output_tokens = models.PositiveBigIntegerField(default=0)
     cost_usd = models.DecimalField(max_digits=14, decimal_places=6, default=Decimal("0"))
+    # The keys the model was asked for this document (processing/reuse.py): a partial
+    # run asks only for what the version does not hold yet. Null: every variable.
+    asked = models.JSONField(null=True, blank=True)
     # Budgeted jobs only (processing/budget.py): what this claim holds in the job's
     # reserved_usd, and what its settled calls already added to the job's cost_usd.
     reserved_usd = models.DecimalField(max_digits=14, decimal_places=6, default=Decimal("0"))
@@ -227,6 +230,9 @@ class Extraction(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
+    # The version number this value and its review were copied from, unchanged
+    # (processing/carry.py); null for a value the model gave for this version.
+    carried_from = models.PositiveIntegerField(null=True, blank=True)
     # Sort keys of the final value (human where corrected), kept in step with it, so the
     # results table sorts numbers as numbers on any database.
     sort_number = models.FloatField(null=True, blank=True)

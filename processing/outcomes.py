@@ -64,10 +64,10 @@ def _spend_since(*, job_id: int, document_id: int, since) -> Spend:
 
 
 def _extraction_rows(
-    *, job: ProcessingJob, version: SchemaVersion, document_id: int, values: dict
+    *, job: ProcessingJob, version: SchemaVersion, document_id: int, values: dict, asked: list
 ) -> list[Extraction]:
     rows = []
-    for variable in version.variables:
+    for variable in asked:
         value = values.get(variable["key"])
         rows.append(
             Extraction(
@@ -88,6 +88,7 @@ def _extraction_rows(
                 if value
                 else "No answer for this variable.",
                 model=job.model,
+                carried_from=None,
             )
         )
     return rows
@@ -105,6 +106,7 @@ EXTRACTION_MODEL_FIELDS = [
     "evidence_check",
     "message",
     "model",
+    "carried_from",  # a value asked again (another model) is this version's own
     "sort_number",
     "sort_text",
     "updated_at",
@@ -186,19 +188,21 @@ def item_complete(
     worker: str,
     values: dict,
     budget: JobBudget | None = None,
+    asked: list[dict] | None = None,
 ) -> bool:
-    """Write the document's values and mark the item done, atomically; values whose
-    evidence is not found or does not support them count as the job's ``flagged``."""
+    """Write the values of the ``asked`` variables (default: all the version's) and mark
+    the item done, atomically; values whose evidence is not found or does not support
+    them count as the job's ``flagged``. Values the document already held are left as
+    they are."""
     now = timezone.now()
-    flagged = sum(
-        1
-        for variable in version.variables
-        if getattr(values.get(variable["key"]), "flagged", False)
-    )
+    asked = version.variables if asked is None else asked
+    flagged = sum(1 for variable in asked if getattr(values.get(variable["key"]), "flagged", False))
+    # Null when the item asked every variable: only a partial item names its keys.
+    asked_keys = None if len(asked) == len(version.variables) else [v["key"] for v in asked]
 
     def write_values() -> None:
         rows = _extraction_rows(
-            job=job, version=version, document_id=item.document_id, values=values
+            job=job, version=version, document_id=item.document_id, values=values, asked=asked
         )
         for row in rows:
             row.updated_at = now
@@ -216,7 +220,12 @@ def item_complete(
         worker=worker,
         budget=budget,
         move=lifecycle.item_done,
-        fields=lambda spend: {"finished_at": now, "error": "", **_spent(spend)},
+        fields=lambda spend: {
+            "finished_at": now,
+            "error": "",
+            "asked": asked_keys,
+            **_spent(spend),
+        },
         counts={
             "processed": F("processed") + 1,
             "succeeded": F("succeeded") + 1,

@@ -14,6 +14,11 @@ urlpatterns = [
         views.sample_estimate,
         name="sample_estimate",
     ),
+    path(
+        "<int:project_id>/processing/next-run-estimate/",
+        views.next_run_estimate,
+        name="next_run_estimate",
+    ),
     path("<int:project_id>/processing/jobs/<int:job_id>/", views.job_detail, name="job"),
     path(
         "<int:project_id>/processing/jobs/<int:job_id>/progress/",

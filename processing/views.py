@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from extractor.inputs import field_messages
 from extractor.throttling import wizard_throttle
 from processing import jobs
-from processing.estimates import job_estimate
+from processing.estimates import draft_estimate, job_estimate
 from processing.inputs import JobCreateSerializer, ResumeSerializer, job_input
 from processing.models import JobDocument, ProcessingJob
 from processing.selectors import job_eta_seconds, job_items, job_logs, jobs_for_project
@@ -22,12 +22,13 @@ from schemas.inputs import EstimateQuerySerializer
 from schemas.versions import current_version, schema_state
 
 STOP_POLLING = 286  # htmx stops polling on this status
+KINDS = (ProcessingJob.Kind.SAMPLE, ProcessingJob.Kind.FULL)
 
 
 def _estimates(project, version) -> dict:
     if version is None:
         return {}
-    remaining = jobs.full_run_documents(project, version.pk)
+    remaining = jobs.full_run_documents(project, version)
     estimates = {
         "sample": job_estimate(project=project, version=version, kind="sample"),
         "remaining": remaining.count(),
@@ -79,6 +80,18 @@ def sample_estimate(request: HttpRequest, project_id: int) -> HttpResponse:
         estimate = job_estimate(project=project, version=version, kind="sample", sample_size=size)
         context = {"project": project, "estimates": {"sample": estimate}}
     return render(request, "wizard/step4/index.html#sample-estimate", context)
+
+
+@require_GET
+def next_run_estimate(request: HttpRequest, project_id: int) -> HttpResponse:
+    """Step 3's estimate of the next sample and full run if the draft is confirmed now:
+    loaded into the page by htmx (schemas does not read processing's values)."""
+    project = project_get_for_user(request.user, project_id)
+    estimates = {}
+    if project.variables.exists():
+        estimates = {kind: draft_estimate(project=project, kind=kind) for kind in KINDS}
+    context = {"project": project, "estimates": estimates}
+    return render(request, "wizard/step3/_next_run_estimate.html", context)
 
 
 @require_POST

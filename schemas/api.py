@@ -1,8 +1,9 @@
-"""Steps 2 and 3 REST API: variables, suggestions, the schema, versions, preview, estimate."""
+"""Steps 2 and 3 REST API: variables, suggestions, the schema, versions, preview.
+
+(The estimate of the next run is processing's: it counts the values that run reuses.)"""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -24,8 +25,6 @@ from projects.selectors import project_get_for_user
 from schemas import variables as variable_service
 from schemas.calls import prompt_preview
 from schemas.changes import version_changes
-from schemas.estimate import estimate_run
-from schemas.inputs import EstimateQuerySerializer
 from schemas.models import MAX_ALLOWED_VALUE_LENGTH, MAX_ALLOWED_VALUES, SchemaVersion, Variable
 from schemas.suggestions import MAX_SUGGESTIONS, suggest_variables
 from schemas.types import VariableType
@@ -409,38 +408,3 @@ class PromptPreviewView(ProjectScopedMixin, APIView):
                 document=document,
             )
         )
-
-
-class EstimateSerializer(serializers.Serializer):
-    kind = serializers.CharField()
-    documents = serializers.IntegerField()
-    llm_calls = serializers.IntegerField()
-    input_tokens = serializers.IntegerField()
-    output_tokens = serializers.IntegerField()
-    cost_usd = serializers.FloatField()
-    model = serializers.CharField()
-    prompt_tokens_per_call = serializers.IntegerField()
-    basis = serializers.CharField()
-
-
-class EstimateView(ProjectScopedMixin, APIView):
-    @extend_schema(
-        summary="Calls, tokens and cost of a sample or full run of the draft",
-        parameters=[EstimateQuerySerializer],
-        responses=EstimateSerializer,
-    )
-    def get(self, request: Request, project_id: int) -> Response:
-        query = EstimateQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        project = self.get_project()
-        state = schema_state(project)
-        if not state.variables:
-            raise Conflict("Define at least one variable first.", code="empty_schema")
-        estimate = estimate_run(
-            project=project,
-            variables=state.variables,
-            instructions=project.instructions,
-            kind=query.validated_data["kind"],
-            sample_size=query.validated_data.get("sample_size") or settings.PROCESSING_SAMPLE_SIZE,
-        )
-        return Response(estimate.as_dict())

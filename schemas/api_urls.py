@@ -20,5 +20,4 @@ urlpatterns = [
         name="api-version-restore",
     ),
     path(P + "prompt-preview/", api.PromptPreviewView.as_view(), name="api-prompt-preview"),
-    path(P + "estimate/", api.EstimateView.as_view(), name="api-estimate"),
 ]

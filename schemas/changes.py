@@ -2,7 +2,7 @@
 
 Each variable of a version is ``added``, ``removed``, ``changed`` (anything the model
 sees of it differs: type, instructions, allowed values, label, required) or
-``unchanged``, compared with the version before it. A change to what every call sees
+``unchanged``, compared with the version it was confirmed from. A change to what every call sees
 (the project's instructions, the shared rules of the prompt, the user message) makes
 every variable ``changed``: the model would read each one in another context.
 
@@ -56,13 +56,23 @@ def _shared_of(version: SchemaVersion) -> tuple:
     return shared_prompt(version.system_prompt, version.user_template, version.variables)
 
 
-def version_changes(version: SchemaVersion) -> dict[str, list[str]]:
-    """What ``version`` changes from the version numbered before it in its project."""
-    previous = (
-        SchemaVersion.objects.filter(project_id=version.project_id, number__lt=version.number)
-        .order_by("-number")
-        .first()
-    )
+def previous_version(version: SchemaVersion) -> SchemaVersion | None:
+    """The version ``version`` was confirmed from (the current one then, which is not
+    the one numbered before it after a restore): what it is compared with, and where its
+    unchanged values are carried from."""
+    versions = SchemaVersion.objects.filter(project_id=version.project_id)
+    if version.based_on is not None:
+        return versions.filter(number=version.based_on).first()
+    return versions.filter(number__lt=version.number).order_by("-number").first()
+
+
+def version_changes(
+    version: SchemaVersion, previous: SchemaVersion | None = None
+) -> dict[str, list[str]]:
+    """What ``version`` changes from the version it was confirmed from (``previous``,
+    when the caller has already read it)."""
+    if previous is None:
+        previous = previous_version(version)
     return variable_changes(
         old=previous.variables if previous else None,
         new=version.variables,
@@ -85,4 +95,4 @@ def draft_changes(state: SchemaState) -> dict[str, list[str]] | None:
     )
 
 
-__all__ = ["KINDS", "draft_changes", "version_changes"]
+__all__ = ["KINDS", "draft_changes", "previous_version", "version_changes"]

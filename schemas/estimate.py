@@ -8,7 +8,7 @@ which providers bill as input too).
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 
@@ -32,6 +32,8 @@ class Estimate:
     model: str
     prompt_tokens_per_call: int
     basis: str = "token counts"
+    # Values the run reuses instead of asking the model (processing/reuse.py).
+    carried_values: int = 0
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -51,21 +53,89 @@ def estimate_run(
     kind: str,
     sample_size: int | None = None,
     document_ids: Collection[int] | QuerySet | None = None,
+    held: Mapping[int, Collection[str]] | None = None,
 ) -> Estimate:
     """Documents, calls, tokens and cost of running ``variables`` over the project:
     its ready documents, or those of ``document_ids`` (ids, or a query of ids that the
-    database resolves itself)."""
+    database resolves itself).
+
+    ``held``: per document id, the keys whose values the run reuses instead of asking
+    (carried from the previous version, or already extracted). A document is asked only
+    for the rest, in groups planned over those variables alone, exactly as the engine
+    will call; a document that holds every value costs nothing and is not counted.
+    """
     model = project.model_name
     documents = project.documents.ready()
     chosen = document_ids is not None
     if chosen:
         documents = documents.filter(pk__in=document_ids)
-    token_counts = list(documents.values_list("token_count", flat=True))
+    rows = list(documents.values_list("pk", "token_count"))
+    by_asked, carried_in_run, carried = _asked_groups(variables, rows, held or {})
+    if kind != "sample" and not chosen:
+        # A full run leaves out the documents that hold every value: not its values.
+        carried = carried_in_run
+    calls = input_tokens = output_tokens = 0
+    first_prompt = 0
+    for asked, token_counts in by_asked.items():
+        group = [variable for variable in variables if variable["key"] in asked]
+        totals = _run_tokens(model, instructions, group, token_counts)
+        calls, input_tokens, output_tokens = (
+            calls + totals[0],
+            input_tokens + totals[1],
+            output_tokens + totals[2],
+        )
+        first_prompt = first_prompt or totals[3]
+    documents_run = sum(len(counts) for counts in by_asked.values())
     if kind == "sample" and not chosen:
-        size = min(sample_size or settings.PROCESSING_SAMPLE_SIZE, len(token_counts))
-        scale = size / len(token_counts) if token_counts else 0
-    else:
-        size, scale = len(token_counts), 1.0
+        size = min(sample_size or settings.PROCESSING_SAMPLE_SIZE, len(rows))
+        scale = size / len(rows) if rows else 0
+        calls, input_tokens, output_tokens, carried = (
+            round(calls * scale),
+            round(input_tokens * scale),
+            round(output_tokens * scale),
+            round(carried * scale),
+        )
+        documents_run = size
+    cost = cost_usd(
+        model, prompt_tokens=input_tokens, cached_tokens=0, completion_tokens=output_tokens
+    )
+    return Estimate(
+        kind=kind,
+        documents=documents_run,
+        llm_calls=calls,
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        cost_usd=float(cost.quantize(Decimal("0.000001"))),
+        model=model,
+        prompt_tokens_per_call=first_prompt or _prompt_tokens(model, instructions, variables),
+        carried_values=carried,
+    )
+
+
+def _asked_groups(
+    variables: list[dict], rows: list[tuple[int, int]], held: Mapping[int, Collection[str]]
+) -> tuple[dict[frozenset[str], list[int]], int, int]:
+    """Documents' token counts grouped by the keys they are asked for, and how many
+    values are reused instead: on the documents asked something, and on all. Usually
+    one or two groups: every document of a first run asks everything; after a change,
+    carried documents ask the changed variables."""
+    keys = frozenset(variable["key"] for variable in variables)
+    groups: dict[frozenset[str], list[int]] = {}
+    carried = carried_in_run = 0
+    for pk, tokens in rows:
+        kept = keys & frozenset(held.get(pk, ()))
+        carried += len(kept)
+        if kept != keys:
+            groups.setdefault(keys - kept, []).append(tokens)
+            carried_in_run += len(kept)
+    return groups, carried_in_run, carried
+
+
+def _run_tokens(
+    model: str, instructions: str, variables: list[dict], token_counts: list[int]
+) -> tuple[int, int, int, int]:
+    """Calls, input and output tokens of asking ``variables`` of documents of these
+    token counts, and the prompt tokens of the first call."""
     plans = group_plans(instructions=instructions, variables=variables, model=model)
     calls = input_tokens = output_tokens = 0
     overlap = settings.PROCESSING_CHUNK_OVERLAP_TOKENS
@@ -78,22 +148,9 @@ def estimate_run(
             repeated = (chunks - 1) * min(overlap, plan.chunk_budget // 2)
             input_tokens += chunks * plan.prompt_tokens + tokens + repeated
             output_tokens += chunks * per_answer
-    if kind == "sample" and not chosen:
-        calls, input_tokens, output_tokens = (
-            round(calls * scale),
-            round(input_tokens * scale),
-            round(output_tokens * scale),
-        )
-    cost = cost_usd(
-        model, prompt_tokens=input_tokens, cached_tokens=0, completion_tokens=output_tokens
-    )
-    return Estimate(
-        kind=kind,
-        documents=size,
-        llm_calls=calls,
-        input_tokens=input_tokens,
-        output_tokens=output_tokens,
-        cost_usd=float(cost.quantize(Decimal("0.000001"))),
-        model=model,
-        prompt_tokens_per_call=plans[0].prompt_tokens if plans else 0,
-    )
+    return calls, input_tokens, output_tokens, plans[0].prompt_tokens if plans else 0
+
+
+def _prompt_tokens(model: str, instructions: str, variables: list[dict]) -> int:
+    plans = group_plans(instructions=instructions, variables=variables, model=model)
+    return plans[0].prompt_tokens if plans else 0

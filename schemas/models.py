@@ -78,6 +78,10 @@ class SchemaVersion(models.Model):
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="schema_versions")
     number = models.PositiveIntegerField()
+    # The number of the version that was current when this one was confirmed: what it
+    # changes and carries values from (``schemas.changes``). Null for the first version
+    # (and for versions confirmed before this was recorded: the one numbered before).
+    based_on = models.PositiveIntegerField(null=True, blank=True)
     note = models.TextField(blank=True, max_length=2000)
     instructions = models.TextField(blank=True, help_text="The project's instructions then.")
     variables = models.JSONField()

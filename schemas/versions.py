@@ -12,6 +12,7 @@ from django.utils import timezone
 from projects.models import Project
 from schemas.models import SchemaHead, SchemaVersion, Variable
 from schemas.prompts import PromptBundle, build_prompt
+from schemas.signals import version_confirmed
 
 _Row = TypeVar("_Row", bound=models.Model)
 NOTE_MAX_LENGTH = SchemaVersion._meta.get_field("note").max_length
@@ -102,6 +103,8 @@ def schema_confirm(*, project: Project, user, note: str = "") -> SchemaVersion:
     """Snapshot the draft as the next version and make it current.
 
     Confirming an unchanged draft returns the current version instead of a duplicate.
+    Receivers of ``version_confirmed`` act in the same transaction (processing carries
+    the values of unchanged variables into the new version).
     """
     with transaction.atomic():
         # One confirmation at a time per project: version numbers never collide.
@@ -115,6 +118,7 @@ def schema_confirm(*, project: Project, user, note: str = "") -> SchemaVersion:
         version = SchemaVersion.objects.create(
             project=project,
             number=(last or 0) + 1,
+            based_on=state.current.number if state.current is not None else None,
             note=note.strip(),
             instructions=project.instructions,
             variables=state.variables,
@@ -125,6 +129,7 @@ def schema_confirm(*, project: Project, user, note: str = "") -> SchemaVersion:
             created_by=user if getattr(user, "is_authenticated", False) else None,
         )
         _set_current(project, version)
+        version_confirmed.send(SchemaVersion, version=version, previous=state.current)
     return version
 
 
@@ -150,20 +155,24 @@ def _set_current(project: Project, version: SchemaVersion) -> None:
 
 
 def version_history(project: Project) -> list[dict]:
-    """Every version, newest first, with what changed from the one before it."""
+    """Every version, newest first, with what changed from the one it was confirmed
+    from (``based_on``; the one numbered before it for versions that do not say)."""
     versions = list(SchemaVersion.objects.filter(project=project).order_by("number"))
+    by_number = {version.number: version for version in versions}
     current = current_version(project)
     history = []
-    previous: list[dict] = []
+    previous: SchemaVersion | None = None
     for version in versions:
+        parent = by_number.get(version.based_on) if version.based_on else previous
         history.append(
             {
                 "version": version,
-                "diff": schema_diff(previous, version.variables),
+                "parent": parent.number if parent else None,
+                "diff": schema_diff(parent.variables if parent else [], version.variables),
                 "is_current": current is not None and current.pk == version.pk,
             }
         )
-        previous = version.variables
+        previous = version
     return history[::-1]
 
 

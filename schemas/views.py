@@ -19,7 +19,6 @@ from projects.views import project_context
 from schemas import variables as variable_service
 from schemas.calls import document_calls
 from schemas.changes import draft_changes
-from schemas.estimate import estimate_run
 from schemas.forms import VariableForm
 from schemas.models import SchemaVersion, Variable
 from schemas.prompts import variable_instruction
@@ -261,22 +260,13 @@ def review(request: HttpRequest, project_id: int) -> HttpResponse:
     state = schema_state(project)
     document = _preview_document(project, request.GET.get("document"))
     calls = []
-    estimates = {}
-    if state.variables:
-        if document is not None:
-            calls = document_calls(
-                project=project,
-                variables=state.variables,
-                instructions=project.instructions,
-                document=document,
-            )
-        for kind in ("sample", "full"):
-            estimates[kind] = estimate_run(
-                project=project,
-                variables=state.variables,
-                instructions=project.instructions,
-                kind=kind,
-            )
+    if state.variables and document is not None:
+        calls = document_calls(
+            project=project,
+            variables=state.variables,
+            instructions=project.instructions,
+            document=document,
+        )
     context = project_context(project, step=3) | {
         "state": state,
         "codebook": [
@@ -287,7 +277,6 @@ def review(request: HttpRequest, project_id: int) -> HttpResponse:
         "documents": project.documents.ready().order_by("id").only("id", "name")[:200],
         "calls": calls,
         "json_schema": json.dumps(state.bundle.json_schema, indent=2, ensure_ascii=False),
-        "estimates": estimates,
         "history": version_history(project),
         "changes": draft_changes(state) if state.dirty else None,
     }

@@ -236,6 +236,19 @@ def test_contract_fields_are_in_the_document(document):
     assert {field.strip() for field in cell.split(",")} <= _properties(document, "ResultCell")
 
 
+def test_schema_iteration_is_in_the_document(document):
+    # The "Schema iteration" section of the second round (the batch mode of the estimate
+    # belongs to the batch issue): a version's changes, the estimate's carried values,
+    # the comparison of two versions.
+    version = _properties(document, "Version")
+    assert "changes" in version
+    assert "carried_values" in _properties(document, "Estimate")
+    compare = document["paths"][BASE_PATH + "/projects/{project_id}/schema/compare/"]["get"]
+    assert {p["name"] for p in compare["parameters"] if p["in"] == "query"} >= {"a", "b"}
+    assert {"key", "a", "b", "changed_values"} <= _properties(document, "CompareVariable")
+    assert {"agreement", "kappa", "n"} <= _properties(document, "CompareSide")
+
+
 def _enum_values(document: dict, component: str, field: str) -> list[str]:
     schema = document["components"]["schemas"][component]["properties"][field]
     ref = schema.get("$ref") or schema.get("allOf", [{}])[0].get("$ref")

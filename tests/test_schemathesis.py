@@ -129,6 +129,12 @@ def _config(world: dict) -> schemathesis.Config:
                     **{"body.order": world["variable_order"]},
                 ),
                 _operation(
+                    "GET",
+                    "/projects/{project_id}/schema/compare/",
+                    project_id=project,
+                    **{"query.a": 1, "query.b": 2},
+                ),
+                _operation(
                     "POST",
                     "/auth/token/",
                     **{"body.username": world["username"], "body.password": PASSWORD},
@@ -149,7 +155,7 @@ def api_world(db, user, llm_settings, llm_simulator, monkeypatch):
     from projects.models import Project
     from projects.services import document_create_from_text
     from schemas.models import Variable
-    from schemas.versions import current_version
+    from schemas.versions import current_version, schema_confirm
 
     llm_settings.PROCESSING_THREADS_PER_TASK = 1
     project = make_project(user)
@@ -160,6 +166,9 @@ def api_world(db, user, llm_settings, llm_simulator, monkeypatch):
     scratch_document = document_create_from_text(
         project=project, name="scratch", text="A document to delete."
     ).created[0]
+    # A second version (one variable reworded, the others carried) to compare with.
+    Variable.objects.filter(project=project, key="year").update(instructions="Four digits.")
+    schema_confirm(project=project, user=user)
     scratch_variable = Variable.objects.create(
         project=project, key="scratch", type="text", instructions="To delete.", position=99
     )

@@ -20,6 +20,23 @@ def test_results_page_before_any_run(client_logged_in, project):
 def test_a_new_version_without_results_links_to_the_versions_that_have_some(
     client_logged_in, processed_project, user
 ):
+    from schemas.versions import schema_confirm
+
+    # New project instructions: every variable reads differently, nothing is carried.
+    processed_project.instructions = "Only count sovereign states."
+    processed_project.save(update_fields=["instructions"])
+    schema_confirm(project=processed_project, user=user)
+    url = f"/projects/{processed_project.pk}/results/"
+
+    content = client_logged_in.get(url).content.decode()
+
+    assert "No results yet for schema version 2" in content
+    assert f'href="{url}?schema_version=1">version 1</a>' in content
+    earlier = client_logged_in.get(url, {"schema_version": "1"}).content.decode()
+    assert earlier.count('<th scope="row">') == 5
+
+
+def test_a_new_version_shows_the_values_it_carried(client_logged_in, processed_project, user):
     from schemas.models import Variable
     from schemas.versions import schema_confirm
 
@@ -31,10 +48,8 @@ def test_a_new_version_without_results_links_to_the_versions_that_have_some(
 
     content = client_logged_in.get(url).content.decode()
 
-    assert "No results yet for schema version 2" in content
-    assert f'href="{url}?schema_version=1">version 1</a>' in content
-    earlier = client_logged_in.get(url, {"schema_version": "1"}).content.decode()
-    assert earlier.count('<th scope="row">') == 5
+    assert "No results yet for schema version 2" not in content
+    assert content.count('<th scope="row">') == 5
 
 
 def test_results_page_lists_documents_and_values(client_logged_in, processed_project):

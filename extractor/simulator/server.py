@@ -168,6 +168,7 @@ class SimulatorHandler(BaseHTTPRequestHandler):
             "status": status,
             "fault": reply.fault,
             "model": model,
+            "schema_keys": _schema_keys(body),
             **reply.usage,
         }
         self.server.state.record(entry)
@@ -188,6 +189,17 @@ class SimulatorServer(ThreadingHTTPServer):
     def __init__(self, config: SimulatorConfig):
         self.state = SimulatorState(config)
         super().__init__((config.host, config.port), SimulatorHandler)
+
+
+def _schema_keys(body: Any) -> list[str]:
+    """The top-level keys of a request's JSON Schema answer format (what it asked for:
+    the variables of an extraction call), or [] without one."""
+    response_format = body.get("response_format") if isinstance(body, dict) else None
+    if not isinstance(response_format, dict):
+        return []
+    schema = (response_format.get("json_schema") or {}).get("schema")
+    properties = schema.get("properties") if isinstance(schema, dict) else None
+    return list(properties) if isinstance(properties, dict) else []
 
 
 def _invalid_url(method: str, path: str) -> Reply:

@@ -8,7 +8,7 @@ import pytest
 from django.utils.html import escape
 
 from processing.engine import job_run
-from processing.models import ProcessingJob
+from processing.models import Extraction, ProcessingJob
 
 pytestmark = pytest.mark.django_db
 
@@ -223,7 +223,14 @@ def test_a_job_answered_by_the_simulated_model_says_so(
     body = api.get(f"/api/v1/jobs/{job_id}/").json()
     assert body["status"] == "completed"
     assert body["simulated"] is True
-    # The same answers again, from the gateway's cache: still the simulator's values.
+    # A sample of documents that hold every value asks nothing at all.
+    held = _start(api, treaty_project, sample_size=2).json()["id"]
+    job_run(job_id=held, hostname="test")
+    body = api.get(f"/api/v1/jobs/{held}/").json()
+    assert (body["status"], body["llm_calls"], body["simulated"]) == ("completed", 0, False)
+    # The values gone, the same questions are answered from the gateway's cache: still
+    # the simulator's values.
+    Extraction.objects.filter(document__project=treaty_project).delete()
     again = _start(api, treaty_project, sample_size=2).json()["id"]
     job_run(job_id=again, hostname="test")
     body = api.get(f"/api/v1/jobs/{again}/").json()

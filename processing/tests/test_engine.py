@@ -78,7 +78,7 @@ def test_full_run_skips_the_sampled_documents(engine_settings, llm_simulator, tr
         JobDocument.objects.filter(job=full).values_list("document_id", flat=True)
     )
     assert LLMCall.objects.exclude(outcome="cached").count() - calls_before == 3
-    with pytest.raises(jobs.JobConflict, match="already has results"):
+    with pytest.raises(jobs.JobConflict, match="already has every value"):
         jobs.job_create(project=treaty_project, user=user, kind="full")
 
 

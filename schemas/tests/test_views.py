@@ -170,8 +170,12 @@ def test_review_page_shows_codebook_prompt_and_estimates(client_logged_in, proje
     assert response.status_code == 200
     assert "Codebook" in content and "stance" in content
     assert "Signed in &lt;Lisbon&gt;." in content
-    assert "estimated cost" in content
     assert "Confirm as version 1" in content
+    # The estimate of the next run comes from processing, loaded into the page.
+    estimate_url = f"/projects/{project.pk}/processing/next-run-estimate/"
+    assert f'hx-get="{estimate_url}"' in content
+    estimate = client_logged_in.get(estimate_url).content.decode()
+    assert "estimated cost" in estimate and "Full corpus: 1 document to run" in estimate
 
 
 def test_confirm_and_restore_from_the_pages(client_logged_in, project):
