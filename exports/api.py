@@ -39,7 +39,8 @@ from exports.services import ExportError, export_create
 from extractor.api import Conflict, page_not_found, page_number_param, page_size_param
 from extractor.text import MAX_BIGINT
 from processing.models import Extraction
-from projects.selectors import project_get_for_user
+from projects import access
+from projects.selectors import project_get_for_user, require_role
 from schemas.models import SchemaVersion
 from schemas.versions import with_version_number
 
@@ -288,10 +289,16 @@ class ExtractionDetailView(APIView):
         return Response(ExtractionSerializer(extraction).data)
 
     def _get(self, request: Request, extraction_id: int) -> Extraction:
-        return get_object_or_404(
-            Extraction.objects.for_user(request.user).select_related("schema_version"),
+        """The value, in one of the user's projects (404 otherwise); changing it is for
+        the owner and coders."""
+        extraction = get_object_or_404(
+            Extraction.objects.for_user(request.user).select_related("schema_version__project"),
             pk=extraction_id,
         )
+        can = access.for_method(request.method, unsafe=access.CODE)
+        if can != access.READ:
+            require_role(request.user, extraction.schema_version.project, can)
+        return extraction
 
 
 class AgreementRowSerializer(serializers.Serializer):
@@ -553,7 +560,7 @@ class QueueQuerySerializer(serializers.Serializer):
 )
 class ReviewQueueNextView(APIView):
     def get(self, request: Request, project_id: int) -> Response:
-        project = project_get_for_user(request.user, project_id)
+        project = project_get_for_user(request.user, project_id, can=access.CODE)
         query = QueueQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         version = _version_or_error(project, request.query_params.get("schema_version"))

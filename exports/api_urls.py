@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from exports import api
+from exports import api, rounds_api
 
 urlpatterns = [
     path("projects/<int:project_id>/results/", api.ResultsView.as_view(), name="api-results"),
@@ -28,5 +28,34 @@ urlpatterns = [
         "exports/<int:export_id>/download/",
         api.ExportDownloadView.as_view(),
         name="api-export-download",
+    ),
+    path(
+        "projects/<int:project_id>/rounds/", rounds_api.RoundListView.as_view(), name="api-rounds"
+    ),
+    path("rounds/<int:round_id>/", rounds_api.RoundDetailView.as_view(), name="api-round"),
+    path(
+        "rounds/<int:round_id>/items/",
+        rounds_api.RoundItemListView.as_view(),
+        name="api-round-items",
+    ),
+    path(
+        "rounds/<int:round_id>/items/<int:item_id>/",
+        rounds_api.RoundItemDetailView.as_view(),
+        name="api-round-item",
+    ),
+    path(
+        "rounds/<int:round_id>/reliability/",
+        rounds_api.RoundReliabilityView.as_view(),
+        name="api-round-reliability",
+    ),
+    path(
+        "rounds/<int:round_id>/disagreements/",
+        rounds_api.RoundDisagreementListView.as_view(),
+        name="api-round-disagreements",
+    ),
+    path(
+        "rounds/<int:round_id>/adjudications/",
+        rounds_api.RoundAdjudicationView.as_view(),
+        name="api-round-adjudications",
     ),
 ]

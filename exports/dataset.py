@@ -12,7 +12,18 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from exports.layout import (
@@ -52,9 +63,10 @@ REVIEW_TEXT = {
 }
 CARRIED_NOTE = (
     "values_carried values were copied unchanged, with their review, from the schema "
-    "versions in carried_from_versions: their variables read exactly the same to the "
-    "model there. job_ids, models, tokens and cost include those versions' jobs, whose "
-    "calls also asked for variables this version changed."
+    "versions in carried_from_versions (which may have carried them from the versions "
+    "before): their variables read exactly the same to the model there. job_ids, models, "
+    "tokens and cost include the jobs that produced them, whose calls also asked for "
+    "variables this version changed."
 )
 VALUE_SOURCE_NOTE = (
     "Each variable column holds the final value: the one a person entered where they "
@@ -71,7 +83,8 @@ REVIEW_NOTE = (
 )
 DOCUMENT_STATUS_NOTE = (
     "Every document of the project is a row. document_status: ready (coded with this "
-    "version), not_processed (readable, but no run of this version has coded it), "
+    "version), not_processed (readable, but no run of this version has coded it: values "
+    "carried from an earlier version may be there), "
     "extraction_failed (a run of this version failed on it), failed (the file could not "
     "be read), queued or processing (still being read). document_error says why a "
     "document failed; documents that are not ready have no values."
@@ -94,14 +107,28 @@ def document_export_status(*, status: str, has_values: bool, item_failed: bool) 
 
 
 def _documents(version: SchemaVersion) -> QuerySet[Document]:
-    """Every document of the project, in id order, with what the status rule needs."""
-    values = Extraction.objects.filter(schema_version=version, document=OuterRef("pk"))
+    """Every document of the project, in id order, with what the status rule needs:
+    ``has_values`` when it holds a value of every variable of the version (values
+    carried from an earlier version alone leave a document not processed)."""
+    held = (
+        Extraction.objects.filter(schema_version=version, document=OuterRef("pk"))
+        .order_by()
+        .values("document")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     failures = JobDocument.objects.filter(
         job__schema_version=version, document=OuterRef("pk"), status=JobDocument.Status.FAILED
     )
     return (
         Document.objects.filter(project_id=version.project_id)
-        .annotate(has_values=Exists(values), item_failed=Exists(failures))
+        .alias(values_held=Coalesce(Subquery(held), 0))
+        .annotate(
+            has_values=ExpressionWrapper(
+                Q(values_held__gte=len(version.variables)), output_field=BooleanField()
+            ),
+            item_failed=Exists(failures),
+        )
         .order_by("id")
     )
 

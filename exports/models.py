@@ -13,7 +13,7 @@ class ExportQuerySet(models.QuerySet):
     def for_user(self, user) -> ExportQuerySet:
         if not getattr(user, "is_authenticated", False):
             return self.none()
-        return self.filter(project__owner=user)
+        return self.filter(project__in=Project.objects.for_user(user))
 
 
 class Export(models.Model):
@@ -57,3 +57,107 @@ class Export(models.Model):
 
     def __str__(self) -> str:
         return f"{self.format} export {self.pk}"
+
+
+class CodingRoundQuerySet(models.QuerySet):
+    def for_user(self, user) -> CodingRoundQuerySet:
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(project__in=Project.objects.for_user(user))
+
+
+class CodingRound(models.Model):
+    """Several people code the same documents and variables of one schema version,
+    independently (``exports/rounds.py``): what their agreement with each other, and the
+    model's with them, is measured on. Status: open -> completed (every item coded)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        COMPLETED = "completed", "Completed"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="coding_rounds")
+    schema_version = models.ForeignKey(
+        SchemaVersion, on_delete=models.CASCADE, related_name="coding_rounds"
+    )
+    name = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    # Blind: a coder sees neither the model's value nor the other coders' before they
+    # have given their own.
+    blind = models.BooleanField(default=True)
+    seed = models.BigIntegerField(null=True, blank=True)
+    variables = models.JSONField(help_text="The keys coded, in schema order.")
+    documents = models.JSONField(help_text="The document ids coded (the units).")
+    adjudicator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CodingRoundQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name or f"Round {self.pk}"
+
+
+class CodingItem(models.Model):
+    """One coder's value of one variable of one document in a round: stored per coder,
+    never over the model's value or another coder's."""
+
+    round = models.ForeignKey(CodingRound, on_delete=models.CASCADE, related_name="items")
+    coder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="coding_items"
+    )
+    document = models.ForeignKey(
+        "projects.Document", on_delete=models.CASCADE, related_name="coding_items"
+    )
+    variable_key = models.CharField(max_length=63)
+    value = models.JSONField(null=True, blank=True)
+    coded = models.BooleanField(default=False)
+    coded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["document_id", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "coder", "document", "variable_key"], name="coding_item_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["round", "coder", "coded"])]
+
+    def __str__(self) -> str:
+        return f"{self.round_id}:{self.coder_id}:{self.document_id}:{self.variable_key}"
+
+
+class Adjudication(models.Model):
+    """The final value of a unit the coders disagreed on, set by the owner or the
+    round's adjudicator with a note; it becomes the cell's human value."""
+
+    round = models.ForeignKey(CodingRound, on_delete=models.CASCADE, related_name="adjudications")
+    document = models.ForeignKey(
+        "projects.Document", on_delete=models.CASCADE, related_name="adjudications"
+    )
+    variable_key = models.CharField(max_length=63)
+    value = models.JSONField(null=True, blank=True)
+    note = models.TextField(blank=True, max_length=2000)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "document", "variable_key"], name="adjudication_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round_id}:{self.document_id}:{self.variable_key}"

@@ -50,18 +50,18 @@ def value_input_context(
     }
 
 
-def _typed(variable: dict, value: Any) -> Any:
+def typed_value(variable: dict, value: Any, *, field: str = "human_value") -> Any:
+    """A person's value (a correction, a coder's answer, an adjudication) typed like
+    ``variable``, or ``ReviewError`` under ``field`` saying why it cannot be."""
     if len(json.dumps(value, ensure_ascii=False)) > HUMAN_VALUE_MAX_CHARS:
-        raise ReviewError(
-            {"human_value": [f"A value holds at most {HUMAN_VALUE_MAX_CHARS:,} characters."]}
-        )
+        raise ReviewError({field: [f"A value holds at most {HUMAN_VALUE_MAX_CHARS:,} characters."]})
     try:
         typed, _notes = read_value(variable, value)
     except CoercionError as exc:
-        raise ReviewError({"human_value": [str(exc)]}) from None
+        raise ReviewError({field: [str(exc)]}) from None
     # PostgreSQL stores no NUL character (in text or JSON): refuse it here, not with a 500.
     if _has_nul(typed):
-        raise ReviewError({"human_value": ["The value contains a NUL character (\\u0000)."]})
+        raise ReviewError({field: ["The value contains a NUL character (\\u0000)."]})
     return typed
 
 
@@ -119,7 +119,7 @@ def extraction_review(
             raise ReviewError(
                 {"corrected": ["Send either a human_value or corrected: false, not both."]}
             )
-        extraction.human_value = _typed(variable_of(extraction), human_value)
+        extraction.human_value = typed_value(variable_of(extraction), human_value)
         extraction.corrected = True
         extraction.human_evidence = _quote(human_evidence or "")
     elif corrected is False:
@@ -187,7 +187,7 @@ def blind_entry(*, extraction: Extraction, user, value: Any) -> Extraction:
             {"blind_value": ["This value was already checked: a blind entry comes first."]}
         )
     variable = variable_of(extraction)
-    typed = _typed(variable, value)
+    typed = typed_value(variable, value)
     kind = value_type(variable["type"])
     agrees = kind.same(kind.comparable(extraction.value), kind.comparable(typed))
     with transaction.atomic():

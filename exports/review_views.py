@@ -29,6 +29,7 @@ from exports.review import (
 )
 from extractor.text import whole_number
 from processing.models import Extraction
+from projects import access
 from projects.selectors import project_get_for_user
 from projects.views import project_context
 from schemas.types import value_type
@@ -80,7 +81,7 @@ def _unmarked(item: Extraction) -> Extraction:
 
 @require_GET
 def review_queue(request: HttpRequest, project_id: int) -> HttpResponse:
-    project = project_get_for_user(request.user, project_id)
+    project = project_get_for_user(request.user, project_id, can=access.CODE)
     version = version_for(project, request.GET.get("schema_version"))
     if version is None:
         return redirect("exports:results", project.pk)
@@ -103,7 +104,7 @@ def review_queue_item(request: HttpRequest, project_id: int, extraction_id: int)
     """One action on the value shown: ``blind`` (the person's own answer, then the
     model's is revealed), ``verify``, ``correct``, ``agree`` (take the model's after a
     blind entry) or ``keep`` (keep one's own); then the next value."""
-    project = project_get_for_user(request.user, project_id)
+    project = project_get_for_user(request.user, project_id, can=access.CODE)
     item = get_object_or_404(
         Extraction.objects.select_related("document", "schema_version"),
         pk=extraction_id,

@@ -35,6 +35,7 @@ from extractor.inputs import field_messages
 from extractor.text import whole_number
 from extractor.throttling import wizard_throttle
 from processing.models import Extraction
+from projects import access
 from projects.selectors import project_get_for_user
 from projects.views import project_context
 from schemas.types import value_type
@@ -102,7 +103,9 @@ def _page_size(raw: str | None) -> int:
 
 
 def _extraction_for(request: HttpRequest, project_id: int, extraction_id: int):
-    project = project_get_for_user(request.user, project_id)
+    """The value in its project; reviewing it is for the owner and coders."""
+    can = access.for_method(request.method, unsafe=access.CODE)
+    project = project_get_for_user(request.user, project_id, can=can)
     extraction = get_object_or_404(
         Extraction.objects.select_related("document", "schema_version"),
         pk=extraction_id,
@@ -123,6 +126,7 @@ def _cell_context(
         "variable": variable,
         "evidence_view": evidence_view(extraction),
         "error": error,
+        "can_code": access.allows(getattr(project, "access_role", access.OWNER), access.CODE),
     } | value_input_context(variable, extraction, typed=typed)
 
 
@@ -218,7 +222,8 @@ def compare(request: HttpRequest, project_id: int) -> HttpResponse:
 
 def _compared_numbers(request: HttpRequest, project, numbers: list[int]) -> tuple[int, int]:
     """``?a=&b=`` where the project has those versions; else b is the current version and
-    a the one numbered just before it (or the nearest other one)."""
+    a the version b was confirmed from, or the one numbered just before it (or the
+    nearest other one)."""
     asked_b = whole_number(request.GET.get("b"))
     if asked_b in numbers:
         b = asked_b
@@ -228,6 +233,9 @@ def _compared_numbers(request: HttpRequest, project, numbers: list[int]) -> tupl
     asked_a = whole_number(request.GET.get("a"))
     if asked_a in numbers:
         return asked_a, b
+    based_on = project.schema_versions.filter(number=b).values_list("based_on", flat=True).first()
+    if based_on in numbers and based_on != b:  # what b was confirmed from, as its history says
+        return based_on, b
     before = [number for number in numbers if number < b]
     return (max(before) if before else min(n for n in numbers if n != b)), b
 
@@ -243,7 +251,7 @@ def _sides(row: dict) -> list[tuple[dict, bool]]:
 @require_POST
 @wizard_throttle("export")
 def export_start(request: HttpRequest, project_id: int) -> HttpResponse:
-    project = project_get_for_user(request.user, project_id)
+    project = project_get_for_user(request.user, project_id, can=access.READ)
     body = ExportCreateSerializer(data=request.POST, context={"project": project})
     if not body.is_valid():
         for problems in field_messages(body.errors).values():

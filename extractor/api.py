@@ -67,6 +67,15 @@ class ServiceUnavailable(ApiError):
     default_detail = "A service this request needs is not reachable. Try again shortly."
 
 
+class Forbidden(PermissionDenied):
+    """Refused because of who asks (their role on a project), with a stable code: a 403
+    in the API's error shape, and Django's 403 page in the wizard."""
+
+    def __init__(self, message: str, *, code: str = "permission_denied"):
+        super().__init__(message)
+        self.code = code
+
+
 # Checked in order: a subclass before its parent.
 _CODES = {
     CsrfFailed: ("csrf_failed", None),
@@ -100,6 +109,8 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     """DRF's handler, reshaped into the API's error format."""
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
+    elif isinstance(exc, Forbidden):
+        exc = ApiError(str(exc), code=exc.code, status_code=status.HTTP_403_FORBIDDEN)
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
     response = drf_exception_handler(exc, context)

@@ -406,7 +406,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # Document and job-item statuses share a field name and differ in values: give the
     # document's enum a stable name instead of a hash suffix.
-    "ENUM_NAME_OVERRIDES": {"DocumentStatusEnum": "projects.models.Document.Status"},
+    "ENUM_NAME_OVERRIDES": {
+        "DocumentStatusEnum": "projects.models.Document.Status",
+        "MemberRoleEnum": "projects.models.ProjectMember.Role",
+        "ProjectRoleEnum": "projects.access.PROJECT_ROLES",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         # Every error response gets the API's error body (and 429 its Retry-After).

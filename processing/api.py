@@ -27,6 +27,7 @@ from processing.selectors import (
     job_logs,
     jobs_for_project,
 )
+from projects import access
 from projects.selectors import project_get_for_user
 from schemas.inputs import EstimateQuerySerializer
 
@@ -84,7 +85,8 @@ class JobItemSerializer(serializers.ModelSerializer):
         allow_null=True,
         read_only=True,
         help_text="The variables the model was asked for this document (the others were "
-        "already held); null: every variable of the version.",
+        "already held), recorded when it is done; null: every variable of the version, "
+        "or not done yet.",
     )
 
     class Meta:
@@ -148,7 +150,7 @@ class ProjectJobListView(generics.ListAPIView):
         },
     )
     def post(self, request: Request, project_id: int) -> Response:
-        project = project_get_for_user(request.user, project_id)
+        project = project_get_for_user(request.user, project_id, can=access.MANAGE)
         body = JobCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
@@ -160,6 +162,7 @@ class ProjectJobListView(generics.ListAPIView):
                 sample_size=data.get("sample_size"),
                 document_ids=data.get("document_ids"),
                 budget_usd=data.get("budget_usd"),
+                reliability_override=data.get("reliability_override", ""),
             )
         except (jobs.JobConflict, jobs.JobInputError) as exc:
             _raise_api_error(exc)
@@ -184,7 +187,7 @@ class JobActionView(APIView):
         raise NotImplementedError
 
     def post(self, request: Request, job_id: int) -> Response:
-        job = job_get_for_user(request.user, job_id)
+        job = job_get_for_user(request.user, job_id, can=access.MANAGE)
         try:
             job = self.act(job, request)
         except (jobs.JobConflict, jobs.JobInputError) as exc:
@@ -284,9 +287,9 @@ class DraftEstimateView(APIView):
         responses=EstimateSerializer,
     )
     def get(self, request: Request, project_id: int) -> Response:
+        project = project_get_for_user(request.user, project_id)
         query = EstimateQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        project = project_get_for_user(request.user, project_id)
         if not project.variables.exists():
             raise Conflict("Define at least one variable first.", code="empty_schema")
         estimate = draft_estimate(

@@ -212,9 +212,10 @@ def item_process(
         else None
     )
     outcome = {"job": job, "item": item, "worker": worker, "budget": budget}
-    # Only what the version lacks for this document: carried and earlier values stay.
-    asked = variables_to_ask(version=version, model=job.model, document_id=item.document_id)
+    asked: list[dict] = []
     try:
+        # Only what the version lacks for this document: carried and earlier values stay.
+        asked = variables_to_ask(version=version, model=job.model, document_id=item.document_id)
         values = document_extract(
             job=job,
             version=version,

@@ -55,6 +55,13 @@ class JobCreateSerializer(serializers.Serializer):
         child=serializers.IntegerField(), required=False, allow_empty=False, max_length=100_000
     )
     budget_usd = UsdAmountField(required=False, allow_null=True, help_text=BUDGET_HELP)
+    reliability_override = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        help_text="Run the full corpus although the project's reliability gate is not met: "
+        "the reason, recorded in the job's log.",
+    )
 
 
 class ResumeSerializer(serializers.Serializer):

@@ -20,6 +20,7 @@ from processing.dispatch import enqueue_runners
 from processing.estimates import job_estimate
 from processing.lifecycle import job_log
 from processing.models import JobDocument, ProcessingJob
+from processing.signals import full_run_requested
 from projects.models import Document, Project
 from schemas.models import SchemaVersion
 from schemas.versions import current_version
@@ -151,11 +152,14 @@ def _chosen_documents(
                 {"document_ids": [f"Not ready documents of this project: {unknown[:20]}."]}
             )
         return sorted(set(document_ids))
+    # Documents lacking a value and not in another run's hands: a sample checks answers
+    # the version does not have yet, a full run completes it.
+    remaining = list(
+        full_run_documents(project, version).order_by("id").values_list("pk", flat=True)
+    )
     if kind == ProcessingJob.Kind.SAMPLE:
-        in_flight = _in_flight(version.pk, project.model_name)
-        return _sample_documents([pk for pk in ready if pk not in in_flight], sample_size, seed)
-    remaining = full_run_documents(project, version)
-    return list(remaining.order_by("id").values_list("pk", flat=True))
+        return _sample_documents(remaining, sample_size, seed)
+    return remaining
 
 
 # What ProcessingJob.budget_usd holds (14 digits, 6 after the point), so what every
@@ -193,9 +197,12 @@ def job_create(
     sample_size: int | None = None,
     document_ids: list[int] | None = None,
     budget_usd: Decimal | None = None,
+    reliability_override: str = "",
 ) -> ProcessingJob:
     """Snapshot the work of a new job (one item per document), estimate what exactly
-    those documents will cost, and queue it."""
+    those documents will cost, and queue it. A full run first passes the gates later
+    apps set (``signals.full_run_requested``: the reliability gate), unless the owner
+    gives ``reliability_override``, a reason that is recorded."""
     if kind not in ProcessingJob.Kind.values:
         raise JobInputError({"kind": ["Choose sample or full."]})
     if sample_size is not None and sample_size < 1:
@@ -212,6 +219,14 @@ def job_create(
     run = {"project_id": project.pk, "version_id": version.pk, "kind": kind}
     if active_run(**run) is not None:
         raise _run_conflict(**run)
+    if kind == ProcessingJob.Kind.FULL:
+        full_run_requested.send(
+            ProcessingJob,
+            project=project,
+            version=version,
+            user=user,
+            override_reason=reliability_override.strip(),
+        )
     # Values the previous version received since this one was confirmed (a run still
     # going then) are carried now, so the run does not ask for them.
     carry_unchanged(version)

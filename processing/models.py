@@ -15,7 +15,7 @@ class ProcessingJobQuerySet(models.QuerySet):
     def for_user(self, user) -> ProcessingJobQuerySet:
         if not getattr(user, "is_authenticated", False):
             return self.none()
-        return self.filter(project__owner=user)
+        return self.filter(project__in=Project.objects.for_user(user))
 
 
 class ProcessingJob(models.Model):
@@ -168,7 +168,7 @@ class ExtractionQuerySet(models.QuerySet):
     def for_user(self, user) -> ExtractionQuerySet:
         if not getattr(user, "is_authenticated", False):
             return self.none()
-        return self.filter(document__project__owner=user)
+        return self.filter(schema_version__project__in=Project.objects.for_user(user))
 
 
 class Extraction(models.Model):

@@ -207,6 +207,15 @@ def item_complete(
         for row in rows:
             row.updated_at = now
             row.refresh_sort_keys()
+        # A value asked again (it was held with another model) replaces the model's side:
+        # a check of the old value does not vouch for the new one. A person's own answers
+        # (a correction, a blind entry) stay beside it.
+        Extraction.objects.filter(
+            document_id=item.document_id,
+            schema_version=version,
+            variable_key__in=[row.variable_key for row in rows],
+            verified=True,
+        ).update(verified=False)
         Extraction.objects.bulk_create(
             rows,
             update_conflicts=True,

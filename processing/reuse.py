@@ -34,14 +34,38 @@ def held_keys(
     document_ids: Collection[int] | QuerySet | None = None,
 ) -> dict[int, frozenset[str]]:
     """Per document, which of ``keys`` the version holds a value of with ``model``
-    (documents holding none are left out)."""
+    (documents holding none are left out).
+
+    Counted in the database: a version at 50 variables x 1,000 documents holds 50,000
+    values, and after a carry-over every document holds the same 49 of them. Documents
+    holding all or none of ``keys`` need no detail; among the others, a key held by all
+    of them or by none needs none either; only the rest is read pair by pair."""
+    keys = list(dict.fromkeys(keys))
     rows = _held_rows(version_id=version_id, model=model, keys=keys)
     if document_ids is not None:
         rows = rows.filter(document_id__in=document_ids)
-    held: dict[int, set[str]] = {}
-    for document_id, key in rows.values_list("document_id", "variable_key").order_by():
-        held.setdefault(document_id, set()).add(key)
-    return {document_id: frozenset(found) for document_id, found in held.items()}
+    rows = rows.order_by()
+    per_document = dict(
+        rows.values("document_id").annotate(n=Count("pk")).values_list("document_id", "n")
+    )
+    everything = frozenset(keys)
+    held = {pk: everything for pk, n in per_document.items() if n >= len(keys)}
+    partial = [pk for pk, n in per_document.items() if 0 < n < len(keys)]
+    if not partial:
+        return held
+    among = rows.filter(document_id__in=partial)
+    per_key = dict(
+        among.values("variable_key").annotate(n=Count("pk")).values_list("variable_key", "n")
+    )
+    by_all = frozenset(key for key, n in per_key.items() if n == len(partial))
+    mixed = [key for key, n in per_key.items() if 0 < n < len(partial)]
+    found: dict[int, set[str]] = {pk: set(by_all) for pk in partial}
+    if mixed:
+        pairs = among.filter(variable_key__in=mixed).values_list("document_id", "variable_key")
+        for document_id, key in pairs:
+            found[document_id].add(key)
+    held.update((pk, frozenset(keys_held)) for pk, keys_held in found.items())
+    return held
 
 
 def lacking(

@@ -1,4 +1,5 @@
-"""Reads of step 4: jobs, their items and logs, owner-scoped."""
+"""Reads of step 4: jobs, their items and logs, scoped to the projects of their owner and
+members."""
 
 from __future__ import annotations
 
@@ -7,11 +8,18 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from processing.models import JobDocument, ProcessingJob, ProcessingLog
+from projects import access
+from projects.selectors import require_role
 from schemas.versions import with_version_number
 
 
-def job_get_for_user(user, job_id: int) -> ProcessingJob:
-    return get_object_or_404(with_version_number(ProcessingJob.objects.for_user(user)), pk=job_id)
+def job_get_for_user(user, job_id: int, *, can: str = access.READ) -> ProcessingJob:
+    """A job of one of the user's projects (404 otherwise); ``can``: what the request
+    does with it (cancelling, retrying, resuming are the owner's)."""
+    job = get_object_or_404(with_version_number(ProcessingJob.objects.for_user(user)), pk=job_id)
+    if can != access.READ:
+        require_role(user, job.project, can)
+    return job
 
 
 def jobs_for_project(project) -> QuerySet[ProcessingJob]:
@@ -37,6 +45,7 @@ def job_items(job: ProcessingJob, *, status: str = "") -> QuerySet[JobDocument]:
             "error",
             "llm_calls",
             "cost_usd",
+            "asked",
             "started_at",
             "finished_at",
             "document__id",

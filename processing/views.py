@@ -16,6 +16,7 @@ from processing.estimates import draft_estimate, job_estimate
 from processing.inputs import JobCreateSerializer, ResumeSerializer, job_input
 from processing.models import JobDocument, ProcessingJob
 from processing.selectors import job_eta_seconds, job_items, job_logs, jobs_for_project
+from projects import access
 from projects.selectors import project_get_for_user
 from projects.views import project_context
 from schemas.inputs import EstimateQuerySerializer
@@ -97,7 +98,7 @@ def next_run_estimate(request: HttpRequest, project_id: int) -> HttpResponse:
 @require_POST
 @wizard_throttle("job")
 def job_start(request: HttpRequest, project_id: int) -> HttpResponse:
-    project = project_get_for_user(request.user, project_id)
+    project = project_get_for_user(request.user, project_id, can=access.MANAGE)
     try:
         data = job_input(JobCreateSerializer(data=request.POST))
         job = jobs.job_create(
@@ -107,6 +108,7 @@ def job_start(request: HttpRequest, project_id: int) -> HttpResponse:
             sample_size=data.get("sample_size"),
             document_ids=data.get("document_ids"),
             budget_usd=data.get("budget_usd"),
+            reliability_override=data.get("reliability_override", ""),
         )
     except jobs.JobInputError as exc:
         for problems in exc.errors.values():
@@ -126,7 +128,9 @@ def job_start(request: HttpRequest, project_id: int) -> HttpResponse:
 
 
 def _job_for_project(request: HttpRequest, project_id: int, job_id: int):
-    project = project_get_for_user(request.user, project_id)
+    """The job in its project; cancelling, retrying and resuming are the owner's."""
+    can = access.for_method(request.method)
+    project = project_get_for_user(request.user, project_id, can=can)
     job = get_object_or_404(jobs_for_project(project), pk=job_id)
     return project, job
 

@@ -16,11 +16,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
-from extractor.api import PayloadTooLarge, UnsupportedFileType
+from extractor.api import ApiError, Conflict, PayloadTooLarge, UnsupportedFileType
 from extractor.parsers import JSONParser
-from projects import quota, services
+from projects import access, members, quota, services
 from projects.ingest import ocr
-from projects.models import Document, Project, Upload
+from projects.models import Document, Project, ProjectMember, Upload
 from projects.selectors import (
     document_get_for_user,
     document_queryset_for_user,
@@ -48,6 +48,14 @@ class ProjectSerializer(serializers.ModelSerializer):
     current_schema_version = serializers.IntegerField(
         source="current_version_number", read_only=True, allow_null=True
     )
+    owner = serializers.CharField(source="owner.username", read_only=True)
+    role = serializers.ChoiceField(
+        source="access_role",
+        choices=access.PROJECT_ROLES,
+        read_only=True,
+        help_text="What you are in this project: owner, coder (codes and reviews values) "
+        "or viewer (reads only).",
+    )
 
     class Meta:
         model = Project
@@ -63,10 +71,12 @@ class ProjectSerializer(serializers.ModelSerializer):
             "document_count",
             "variable_count",
             "current_schema_version",
+            "owner",
+            "role",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["id", "created_at", "updated_at"]
+        read_only_fields = ["id", "owner", "role", "created_at", "updated_at"]
 
     def get_step(self, project: Project) -> int:
         return project_step(project)
@@ -216,7 +226,11 @@ class ProjectDetailView(generics.RetrieveUpdateDestroyAPIView):
         return project_queryset_for_user(self.request.user)
 
     def get_object(self) -> Project:
-        project = project_get_for_user(self.request.user, self.kwargs["project_id"])
+        project = project_get_for_user(
+            self.request.user,
+            self.kwargs["project_id"],
+            can=access.for_method(self.request.method),
+        )
         self.check_object_permissions(self.request, project)
         return project
 
@@ -274,7 +288,7 @@ class DocumentListView(generics.ListAPIView):
         },
     )
     def post(self, request: Request, project_id: int) -> Response:
-        project = project_get_for_user(request.user, project_id)
+        project = project_get_for_user(request.user, project_id, can=access.MANAGE)
         # Bodies over UPLOAD_MAX_REQUEST_BYTES never get here (ApiErrorMiddleware, 413).
         _raise_if_project_full(project)
         if request.content_type.startswith("application/json"):
@@ -350,7 +364,11 @@ class DocumentDetailView(generics.RetrieveDestroyAPIView):
     serializer_class = DocumentDetailSerializer
 
     def get_object(self) -> Document:
-        project = project_get_for_user(self.request.user, self.kwargs["project_id"])
+        project = project_get_for_user(
+            self.request.user,
+            self.kwargs["project_id"],
+            can=access.for_method(self.request.method),
+        )
         return document_get_for_user(self.request.user, project, self.kwargs["document_id"])
 
     def perform_destroy(self, instance: Document) -> None:
@@ -412,3 +430,65 @@ class UploadDetailView(generics.RetrieveAPIView):
     def get_object(self) -> Upload:
         project = project_get_for_user(self.request.user, self.kwargs["project_id"])
         return get_object_or_404(Upload, project=project, pk=self.kwargs["upload_id"])
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="user.username", read_only=True)
+
+    class Meta:
+        model = ProjectMember
+        fields = ["id", "username", "role", "created_at"]
+        read_only_fields = fields
+
+
+class MemberAddSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    role = serializers.ChoiceField(choices=ProjectMember.Role.choices)
+
+
+@extend_schema_view(get=extend_schema(summary="The project's members (the owner is not one)"))
+class MemberListView(generics.ListAPIView):
+    serializer_class = MemberSerializer
+
+    def get_queryset(self):
+        project = project_get_for_user(self.request.user, self.kwargs["project_id"])
+        return members.members_of(project)
+
+    @extend_schema(
+        summary="Add an existing user as a coder or a viewer (the owner only)",
+        request=MemberAddSerializer,
+        responses={
+            201: MemberSerializer,
+            404: OpenApiResponse(description="No such user (user_not_found)"),
+            409: OpenApiResponse(description="Already a member, or the owner (already_member)"),
+        },
+    )
+    def post(self, request: Request, project_id: int) -> Response:
+        project = project_get_for_user(request.user, project_id, can=access.MANAGE)
+        body = MemberAddSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        try:
+            member = members.member_add(project=project, added_by=request.user, **data)
+        except members.MemberError as exc:
+            if exc.code == "user_not_found":
+                raise ApiError(str(exc), code=exc.code, status_code=404) from None
+            raise Conflict(str(exc), code=exc.code) from None
+        return Response(MemberSerializer(member).data, status=status.HTTP_201_CREATED)
+
+
+class MemberDetailView(generics.DestroyAPIView):
+    serializer_class = MemberSerializer
+
+    @extend_schema(summary="Take a member out of the project (the owner only)")
+    def delete(self, request: Request, *args, **kwargs) -> Response:
+        return super().delete(request, *args, **kwargs)
+
+    def get_object(self) -> ProjectMember:
+        project = project_get_for_user(
+            self.request.user, self.kwargs["project_id"], can=access.MANAGE
+        )
+        return get_object_or_404(ProjectMember, project=project, pk=self.kwargs["member_id"])
+
+    def perform_destroy(self, instance: ProjectMember) -> None:
+        members.member_remove(member=instance)

@@ -27,4 +27,10 @@ urlpatterns = [
         api.UploadDetailView.as_view(),
         name="api-upload",
     ),
+    path("projects/<int:project_id>/members/", api.MemberListView.as_view(), name="api-members"),
+    path(
+        "projects/<int:project_id>/members/<int:member_id>/",
+        api.MemberDetailView.as_view(),
+        name="api-member",
+    ),
 ]

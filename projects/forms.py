@@ -6,7 +6,7 @@ from django import forms
 from django.conf import settings
 
 from projects.ingest import ocr
-from projects.models import Project
+from projects.models import Project, ProjectMember
 
 DEFAULT_OCR_LANGUAGES = Project._meta.get_field("ocr_languages").default
 
@@ -83,3 +83,14 @@ class PasteForm(forms.Form):
         if not text.strip():
             raise forms.ValidationError("Paste some text first.")
         return text
+
+
+class MemberForm(forms.Form):
+    """The owner adds an existing user to the project (``projects.members``)."""
+
+    username = forms.CharField(max_length=150, label="Username")
+    role = forms.ChoiceField(
+        choices=ProjectMember.Role.choices,
+        initial=ProjectMember.Role.CODER,
+        help_text="A coder codes and reviews values; a viewer only reads.",
+    )

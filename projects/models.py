@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 from pathlib import PurePath
 
 from django.conf import settings
@@ -11,10 +12,17 @@ from django.db import models
 
 class ProjectQuerySet(models.QuerySet):
     def for_user(self, user) -> ProjectQuerySet:
-        """The only way views reach projects: another user's project is simply absent."""
+        """The only way views reach projects: the user's own and those they are a member
+        of; anyone else's project is simply absent."""
         if not getattr(user, "is_authenticated", False):
             return self.none()
-        return self.filter(owner=user)
+        member = ProjectMember.objects.filter(project=models.OuterRef("pk"), user=user)
+        return self.filter(models.Q(owner=user) | models.Q(models.Exists(member)))
+
+
+def _user_projects(user) -> ProjectQuerySet:
+    """What every other model's ``for_user`` scopes by: the projects ``user`` may see."""
+    return Project.objects.for_user(user)
 
 
 class Project(models.Model):
@@ -41,6 +49,19 @@ class Project(models.Model):
         default=True,
         help_text="Reviewers enter their own value before they see the model's.",
     )
+    # The gate before a full run (``exports/gate.py``): every variable's alpha with the
+    # model must reach the threshold on a completed coding round of the current version.
+    require_reliability = models.BooleanField(
+        default=False,
+        help_text="Refuse the full run until a completed coding round shows every "
+        "variable's reliability (Krippendorff's alpha with the model) at the threshold.",
+    )
+    reliability_threshold = models.DecimalField(
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.800"),
+        help_text="The alpha every variable must reach (0 to 1).",
+    )
     ocr_languages = models.CharField(
         max_length=100,
         default="eng",
@@ -63,6 +84,36 @@ class Project(models.Model):
         return self.model or settings.EXTRACTOR_MODEL
 
 
+class ProjectMember(models.Model):
+    """A user the owner brought into the project, with what their role lets them do
+    (``projects.access``): a ``coder`` reads everything and codes and reviews values, a
+    ``viewer`` only reads. The owner is never a member row: ownership says more."""
+
+    class Role(models.TextChoices):
+        CODER = "coder", "Coder"
+        VIEWER = "viewer", "Viewer"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="project_memberships"
+    )
+    role = models.CharField(max_length=10, choices=Role.choices)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "user"], name="project_member_unique")
+        ]
+        indexes = [models.Index(fields=["user", "project"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.role}) in {self.project_id}"
+
+
 def _generated_name(folder: str, project_id: int, filename: str) -> str:
     """Files are stored under generated names: the user's name never touches disk."""
     suffix = PurePath(filename).suffix.lower()[:10]
@@ -79,7 +130,7 @@ class DocumentQuerySet(models.QuerySet):
     def for_user(self, user) -> DocumentQuerySet:
         if not getattr(user, "is_authenticated", False):
             return self.none()
-        return self.filter(project__owner=user)
+        return self.filter(project__in=_user_projects(user))
 
     def ready(self) -> DocumentQuerySet:
         """The documents a run, an estimate or a suggestion may read: parsed, with text.

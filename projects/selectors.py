@@ -1,4 +1,5 @@
-"""Reads of projects and documents, owner-scoped, with the figures pages and the API show.
+"""Reads of projects and documents, scoped to their owner and members (``access.py``), with
+the figures pages and the API show.
 
 The workflow step needs facts owned by later apps (variables, schema versions, jobs).
 They are read through the Project model's reverse relations by name, so this app
@@ -12,12 +13,13 @@ import functools
 from collections.abc import Iterable
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Case, CharField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from extractor.text import MAX_BIGINT
-from projects.models import Document, Project
+from projects import access
+from projects.models import Document, Project, ProjectMember
 
 SUMMARY_FIELDS = (
     "document_count",
@@ -27,12 +29,13 @@ SUMMARY_FIELDS = (
     "version_count",
     "current_version_number",
     "finished_full_jobs",
+    "complete_without_full_run",
     "finished_samples",
     "ready_after_full_run",
     "job_count",
     "parsing_document_count",
 )
-_NO_FIGURES = (0, 0, 0, 0, 0, None, 0, 0, 0, 0, 0)
+_NO_FIGURES = (0, 0, 0, 0, 0, None, 0, 0, 0, 0, 0, 0)
 SUMMARY_BATCH = 1000
 
 
@@ -96,6 +99,16 @@ def _summary_sql() -> tuple[str, str, tuple]:
         f" WHERE e.{name(extractions_rel.field.column)} = r.id"
         f" AND e.{column(extractions, 'schema_version')} = {current})"
     )
+    # How many variables the current version has (its ``variables`` JSON array).
+    length = "jsonb_array_length" if connection.vendor == "postgresql" else "json_array_length"
+    lacking = (  # a ready document without a value of every variable of the version
+        f"EXISTS (SELECT 1 FROM {table(documents)} r WHERE r.{name(documents._meta.get_field('project').column)} = p.id"  # noqa: S608, E501
+        f" AND r.{status} = %s AND (SELECT COUNT(*) FROM {table(extractions)} e"
+        f" WHERE e.{name(extractions_rel.field.column)} = r.id"
+        f" AND e.{column(extractions, 'schema_version')} = {current})"
+        f" < {length}(v.{column(version, 'variables')}))"
+    )
+    full_runs = count("jobs", finished_runs("r"), full, *run_done)
     last_full_run = (  # NULL without one, and nothing is greater than NULL
         f"(SELECT MAX(j.{column(jobs, 'created_at')}) FROM {table(jobs)} j"  # noqa: S608
         f" WHERE j.{name(jobs_rel.field.column)} = p.id{finished_runs('j')})"
@@ -109,7 +122,15 @@ def _summary_sql() -> tuple[str, str, tuple]:
         "variable_count": count("variables"),
         "version_count": count("schema_versions"),
         "current_version_number": (f"v.{column(version, 'number')}", ()),
-        "finished_full_jobs": count("jobs", finished_runs("r"), full, *run_done),
+        "finished_full_jobs": full_runs,
+        # Every ready document holds every value of the current version without a full
+        # run of it (values carried from the version before, or samples that covered the
+        # corpus): processing is done. Only looked for while there is no full run.
+        "complete_without_full_run": (
+            f"CASE WHEN v.{column(version, 'id')} IS NULL OR {full_runs[0]} > 0 THEN 0"
+            f" WHEN {lacking} THEN 0 ELSE 1 END",
+            (*full_runs[1], Document.Status.READY),
+        ),
         "finished_samples": count("jobs", finished_runs("r"), sample, *run_done),
         # Ready documents added since the current version's last finished full run began
         # and still without its values: the run did not take them, processing waits again.
@@ -139,9 +160,23 @@ def _summary_sql() -> tuple[str, str, tuple]:
 
 
 def project_queryset_for_user(user) -> QuerySet[Project]:
-    """The user's projects, newest change first, without their figures: lists page
-    this queryset and pass the page to ``with_summary``."""
-    return Project.objects.for_user(user)
+    """The projects the user owns or is a member of, newest change first, each with the
+    user's ``access_role`` and its owner, without their figures: lists page this
+    queryset and pass the page to ``with_summary``."""
+    if not getattr(user, "is_authenticated", False):
+        return Project.objects.none()
+    member_role = ProjectMember.objects.filter(project=OuterRef("pk"), user=user).values("role")
+    return (
+        Project.objects.for_user(user)
+        .select_related("owner")
+        .annotate(
+            access_role=Case(
+                When(owner=user, then=Value(access.OWNER)),
+                default=Subquery(member_role[:1]),
+                output_field=CharField(),
+            )
+        )
+    )
 
 
 def with_summary(projects: Iterable[Project]) -> list[Project]:
@@ -169,10 +204,49 @@ def with_summary(projects: Iterable[Project]) -> list[Project]:
     return projects
 
 
-def project_get_for_user(user, project_id: int) -> Project:
-    """The user's project with its summary, or 404 (never 403: nothing leaks).
+def project_role(user, project: Project) -> str | None:
+    """``user``'s role in ``project`` (``owner``, ``coder``, ``viewer``), None when none:
+    for objects reached by their own id (a job, a value, an export) whose queryset
+    already scoped them to the user's projects."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    if project.owner_id == user.pk:
+        return access.OWNER
+    return (
+        ProjectMember.objects.filter(project=project, user=user)
+        .values_list("role", flat=True)
+        .first()
+    )
 
-    One query: the project's row and its figures together."""
+
+def require_role(user, project: Project, can: str) -> None:
+    """403 ``role_forbidden`` unless ``user``'s role in ``project`` allows ``can`` (404
+    for a user with no role at all, as for the project itself)."""
+    role = project_role(user, project)
+    if role is None:
+        raise Http404("No project matches the given query.")
+    access.require(role, can)
+
+
+@functools.cache
+def _member_role_sql() -> str:
+    """The role of the user (a parameter) in project ``p``, NULL when not a member."""
+    name = connection.ops.quote_name
+    meta = ProjectMember._meta
+    return (
+        f"(SELECT m.{name(meta.get_field('role').column)} FROM {name(meta.db_table)} m"  # noqa: S608
+        f" WHERE m.{name(meta.get_field('project').column)} = p.id"
+        f" AND m.{name(meta.get_field('user').column)} = %s)"
+    )
+
+
+def project_get_for_user(user, project_id: int, *, can: str = access.READ) -> Project:
+    """The project with its summary if ``user`` owns it or is a member, or 404 (never
+    403 to a stranger: nothing leaks); 403 ``role_forbidden`` when the member's role
+    does not allow ``can`` (``projects.access``). ``project.access_role`` says who the
+    user is in it (``owner``, ``coder``, ``viewer``), for pages to offer what it allows.
+
+    One query: the project's row, the user's role and its figures together."""
     try:
         project_id = int(project_id)
     except (TypeError, ValueError):
@@ -180,15 +254,20 @@ def project_get_for_user(user, project_id: int) -> Project:
     if not getattr(user, "is_authenticated", False) or not 0 < project_id <= MAX_BIGINT:
         raise Http404("No project matches the given query.")
     select, joins, params = _summary_sql()
+    role = _member_role_sql()
     found = list(
         Project.objects.raw(
-            f"SELECT p.*, {select} FROM {joins} WHERE p.owner_id = %s AND p.id = %s",  # noqa: S608
-            [*params, user.pk, project_id],
+            f"SELECT * FROM (SELECT p.*, {select}, CASE WHEN p.owner_id = %s THEN %s"  # noqa: S608
+            f" ELSE {role} END AS access_role FROM {joins} WHERE p.id = %s) q"
+            " WHERE q.access_role IS NOT NULL",
+            [*params, user.pk, access.OWNER, user.pk, project_id],
         )
     )
     if not found:
         raise Http404("No project matches the given query.")
-    return found[0]
+    project = found[0]
+    access.require(project.access_role, can)
+    return project
 
 
 def project_step(project: Project) -> int:
@@ -202,7 +281,8 @@ def project_step(project: Project) -> int:
         return 2
     if project.current_version_number is None:
         return 3
-    if not project.finished_full_jobs or project.ready_after_full_run:
+    done = project.finished_full_jobs or project.complete_without_full_run
+    if not done or project.ready_after_full_run:
         return 4
     return 5
 

@@ -12,6 +12,12 @@ urlpatterns = [
     path("<int:project_id>/", views.project_detail, name="detail"),
     path("<int:project_id>/settings/", views.project_settings, name="settings"),
     path("<int:project_id>/delete/", views.project_delete, name="delete"),
+    path("<int:project_id>/members/add/", views.member_add, name="member_add"),
+    path(
+        "<int:project_id>/members/<int:member_id>/remove/",
+        views.member_remove,
+        name="member_remove",
+    ),
     path("<int:project_id>/documents/", views.documents, name="documents"),
     path("<int:project_id>/documents/upload/", views.document_upload, name="upload"),
     path("<int:project_id>/documents/paste/", views.document_paste, name="paste"),

@@ -9,15 +9,15 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from extractor.throttling import wizard_throttle
-from projects import ingest, quota, services
-from projects.forms import PasteForm, ProjectForm
-from projects.models import Document, Upload
+from projects import access, ingest, members, quota, services
+from projects.forms import MemberForm, PasteForm, ProjectForm
+from projects.models import Document, ProjectMember, Upload
 from projects.selectors import (
     document_get_for_user,
     document_pages,
@@ -37,8 +37,16 @@ STOP_POLLING = 286  # htmx stops polling on this status
 
 
 def project_context(project, *, step: int) -> dict:
-    """What every project page's layout needs: the project and the stepper."""
-    return {"project": project, "steps": workflow_steps(project, active=step)}
+    """What every project page's layout needs: the project, the stepper, and what the
+    user's role lets them do (pages offer only that; the views check it again)."""
+    role = getattr(project, "access_role", access.OWNER)
+    return {
+        "project": project,
+        "steps": workflow_steps(project, active=step),
+        "role": role,
+        "can_manage": access.allows(role, access.MANAGE),
+        "can_code": access.allows(role, access.CODE),
+    }
 
 
 @require_GET
@@ -69,7 +77,7 @@ def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def project_settings(request: HttpRequest, project_id: int) -> HttpResponse:
-    project = project_get_for_user(request.user, project_id)
+    project = project_get_for_user(request.user, project_id, can=access.MANAGE)
     form = ProjectForm(request.POST or None, instance=project)
     if request.method == "POST" and form.is_valid():
         form.save()
@@ -78,13 +86,44 @@ def project_settings(request: HttpRequest, project_id: int) -> HttpResponse:
     context = project_context(project, step=0) | {
         "form": form,
         "known_models": settings.LLM_PRICING,
+        "members": members.members_of(project),
+        "member_form": MemberForm(),
     }
     return render(request, "projects/settings.html", context)
 
 
 @require_POST
+def member_add(request: HttpRequest, project_id: int) -> HttpResponse:
+    project = project_get_for_user(request.user, project_id, can=access.MANAGE)
+    form = MemberForm(request.POST)
+    if not form.is_valid():
+        for problems in form.errors.values():
+            messages.error(request, " ".join(problems))
+        return redirect("projects:settings", project.pk)
+    try:
+        member = members.member_add(project=project, added_by=request.user, **form.cleaned_data)
+    except members.MemberError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, f"{member.user.get_username()} is now a {member.get_role_display().lower()}."
+        )
+    return redirect("projects:settings", project.pk)
+
+
+@require_POST
+def member_remove(request: HttpRequest, project_id: int, member_id: int) -> HttpResponse:
+    project = project_get_for_user(request.user, project_id, can=access.MANAGE)
+    member = get_object_or_404(ProjectMember, project=project, pk=member_id)
+    name = member.user.get_username()
+    members.member_remove(member=member)
+    messages.success(request, f"{name} no longer has access to this project.")
+    return redirect("projects:settings", project.pk)
+
+
+@require_POST
 def project_delete(request: HttpRequest, project_id: int) -> HttpResponse:
-    project = project_get_for_user(request.user, project_id)
+    project = project_get_for_user(request.user, project_id, can=access.MANAGE)
     name = project.name
     services.project_delete(project=project)
     messages.success(request, f"Project “{name}” and all its documents were deleted.")
@@ -157,7 +196,7 @@ def upload_progress(request: HttpRequest, project_id: int) -> HttpResponse:
 @wizard_throttle("upload")
 def document_upload(request: HttpRequest, project_id: int) -> HttpResponse:
     """Files from the drop zone or the table import; HTMX gets one line per file."""
-    project = project_get_for_user(request.user, project_id)
+    project = project_get_for_user(request.user, project_id, can=access.MANAGE)
     text_column = request.POST.get("text_column") or None
     report = _upload_refusal(request, project)
     if report is not None:
@@ -226,7 +265,7 @@ def _report_messages(request: HttpRequest, report) -> None:
 
 @require_POST
 def document_paste(request: HttpRequest, project_id: int) -> HttpResponse:
-    project = project_get_for_user(request.user, project_id)
+    project = project_get_for_user(request.user, project_id, can=access.MANAGE)
     form = PasteForm(request.POST)
     if form.is_valid():
         report = services.document_create_from_text(
@@ -260,7 +299,7 @@ def document_paste(request: HttpRequest, project_id: int) -> HttpResponse:
 @require_POST
 def table_columns(request: HttpRequest, project_id: int) -> HttpResponse:
     """The header of a CSV/XLSX file, so the user can pick the text column before import."""
-    project = project_get_for_user(request.user, project_id)
+    project = project_get_for_user(request.user, project_id, can=access.MANAGE)
     files = read_uploads(request.FILES.getlist("files"))
     columns: list[str] = []
     error = ""
@@ -295,7 +334,7 @@ def document_detail(request: HttpRequest, project_id: int, document_id: int) -> 
 
 @require_POST
 def document_delete(request: HttpRequest, project_id: int, document_id: int) -> HttpResponse:
-    project = project_get_for_user(request.user, project_id)
+    project = project_get_for_user(request.user, project_id, can=access.MANAGE)
     document = document_get_for_user(request.user, project, document_id)
     name = document.name
     services.document_delete(document=document)

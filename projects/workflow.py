@@ -45,7 +45,7 @@ def workflow_steps(project: Project, *, active: int) -> list[Step]:
         3: f"Version {version} confirmed" if version else "Review and confirm",
         4: _processing_state(project),
         5: "Review and export"
-        if project.finished_full_jobs
+        if project.finished_full_jobs or project.complete_without_full_run
         else ("Sample results" if project.finished_samples else "After processing"),
     }
     return [
@@ -78,6 +78,8 @@ def _processing_state(project: Project) -> str:
         return _plural(project.ready_after_full_run, "new document") + " to run"
     if project.finished_full_jobs:
         return "Full run done"
+    if project.complete_without_full_run:
+        return "Every value held"
     return "Sample done" if project.finished_samples else "Run a sample"
 
 

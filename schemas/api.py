@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 from extractor.api import Conflict, ServiceUnavailable
 from extractor.llm.errors import LLMError
 from extractor.text import whole_number
+from projects import access
 from projects.models import Document
 from projects.selectors import project_get_for_user
 from schemas import variables as variable_service
@@ -138,11 +139,16 @@ class VersionSerializer(serializers.ModelSerializer):
 
 
 class ProjectScopedMixin:
-    """Resolves the URL's project once, owner-scoped (another user's project: 404)."""
+    """Resolves the URL's project once, for its owner and members (anyone else: 404);
+    every change made through steps 2-3 is the owner's (a member: 403)."""
 
     def get_project(self):
         if not hasattr(self, "_project"):
-            self._project = project_get_for_user(self.request.user, self.kwargs["project_id"])
+            self._project = project_get_for_user(
+                self.request.user,
+                self.kwargs["project_id"],
+                can=access.for_method(self.request.method),
+            )
         return self._project
 
     def get_serializer_context(self) -> dict:

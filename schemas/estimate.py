@@ -71,8 +71,9 @@ def estimate_run(
         documents = documents.filter(pk__in=document_ids)
     rows = list(documents.values_list("pk", "token_count"))
     by_asked, carried_in_run, carried = _asked_groups(variables, rows, held or {})
-    if kind != "sample" and not chosen:
-        # A full run leaves out the documents that hold every value: not its values.
+    if not chosen:
+        # A run draws from the documents lacking a value: those holding every value,
+        # and what they hold, are not part of it.
         carried = carried_in_run
     calls = input_tokens = output_tokens = 0
     first_prompt = 0
@@ -87,8 +88,8 @@ def estimate_run(
         first_prompt = first_prompt or totals[3]
     documents_run = sum(len(counts) for counts in by_asked.values())
     if kind == "sample" and not chosen:
-        size = min(sample_size or settings.PROCESSING_SAMPLE_SIZE, len(rows))
-        scale = size / len(rows) if rows else 0
+        size = min(sample_size or settings.PROCESSING_SAMPLE_SIZE, documents_run)
+        scale = size / documents_run if documents_run else 0
         calls, input_tokens, output_tokens, carried = (
             round(calls * scale),
             round(input_tokens * scale),

@@ -20,7 +20,7 @@ class VariableQuerySet(models.QuerySet):
     def for_user(self, user) -> VariableQuerySet:
         if not getattr(user, "is_authenticated", False):
             return self.none()
-        return self.filter(project__owner=user)
+        return self.filter(project__in=Project.objects.for_user(user))
 
 
 class Variable(models.Model):
@@ -63,7 +63,7 @@ class SchemaVersionQuerySet(models.QuerySet):
     def for_user(self, user) -> SchemaVersionQuerySet:
         if not getattr(user, "is_authenticated", False):
             return self.none()
-        return self.filter(project__owner=user)
+        return self.filter(project__in=Project.objects.for_user(user))
 
     def update(self, **kwargs):
         raise ImmutableVersionError("Schema versions cannot be changed once confirmed.")

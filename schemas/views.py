@@ -13,6 +13,7 @@ from django_htmx.http import reswap, retarget
 from extractor.llm.errors import LLMError
 from extractor.text import whole_number
 from extractor.throttling import wizard_throttle
+from projects import access
 from projects.models import Document
 from projects.selectors import project_get_for_user
 from projects.views import project_context
@@ -111,7 +112,7 @@ def variables(request: HttpRequest, project_id: int) -> HttpResponse:
 
 @require_POST
 def variable_add(request: HttpRequest, project_id: int) -> HttpResponse:
-    project = project_get_for_user(request.user, project_id)
+    project = project_get_for_user(request.user, project_id, can=access.MANAGE)
     form = VariableForm(request.POST, project=project)
     if form.is_valid():
         try:
@@ -126,7 +127,7 @@ def variable_add(request: HttpRequest, project_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def variable_edit(request: HttpRequest, project_id: int, variable_id: int) -> HttpResponse:
-    project = project_get_for_user(request.user, project_id)
+    project = project_get_for_user(request.user, project_id, can=access.MANAGE)
     variable = get_object_or_404(Variable, project=project, pk=variable_id)
     form = VariableForm(request.POST or None, project=project, instance=variable, autofocus=True)
     if request.method == "POST" and form.is_valid():
@@ -153,7 +154,7 @@ def variable_edit(request: HttpRequest, project_id: int, variable_id: int) -> Ht
 
 @require_POST
 def variable_delete(request: HttpRequest, project_id: int, variable_id: int) -> HttpResponse:
-    project = project_get_for_user(request.user, project_id)
+    project = project_get_for_user(request.user, project_id, can=access.MANAGE)
     variable = get_object_or_404(Variable, project=project, pk=variable_id)
     key = variable.key
     variable_service.variable_delete(variable=variable)
@@ -165,7 +166,7 @@ def variable_delete(request: HttpRequest, project_id: int, variable_id: int) -> 
 
 @require_POST
 def variable_move(request: HttpRequest, project_id: int, variable_id: int) -> HttpResponse:
-    project = project_get_for_user(request.user, project_id)
+    project = project_get_for_user(request.user, project_id, can=access.MANAGE)
     variable = get_object_or_404(Variable, project=project, pk=variable_id)
     offset = -1 if request.POST.get("direction") == "up" else 1
     variable_service.variable_move(variable=variable, offset=offset)
@@ -176,7 +177,7 @@ def variable_move(request: HttpRequest, project_id: int, variable_id: int) -> Ht
 @wizard_throttle("suggest")
 def suggest(request: HttpRequest, project_id: int) -> HttpResponse:
     """Ask the model for variables; the answer is shown for review, never saved."""
-    project = project_get_for_user(request.user, project_id)
+    project = project_get_for_user(request.user, project_id, can=access.MANAGE)
     context = project_context(project, step=2)
     status = 200
     try:
@@ -195,7 +196,7 @@ def suggest(request: HttpRequest, project_id: int) -> HttpResponse:
 @require_POST
 def suggestions_add(request: HttpRequest, project_id: int) -> HttpResponse:
     """Add the ticked suggestions, as the user edited them; report the ones refused."""
-    project = project_get_for_user(request.user, project_id)
+    project = project_get_for_user(request.user, project_id, can=access.MANAGE)
     picked = set(request.POST.getlist("pick"))
     added, refused, kept = [], [], []
     for index in _suggestion_indexes(request.POST):
@@ -288,7 +289,7 @@ def review(request: HttpRequest, project_id: int) -> HttpResponse:
 
 @require_POST
 def confirm(request: HttpRequest, project_id: int) -> HttpResponse:
-    project = project_get_for_user(request.user, project_id)
+    project = project_get_for_user(request.user, project_id, can=access.MANAGE)
     previous = schema_state(project).current
     try:
         version = schema_confirm(
@@ -308,7 +309,7 @@ def confirm(request: HttpRequest, project_id: int) -> HttpResponse:
 
 @require_POST
 def restore(request: HttpRequest, project_id: int, number: int) -> HttpResponse:
-    project = project_get_for_user(request.user, project_id)
+    project = project_get_for_user(request.user, project_id, can=access.MANAGE)
     version = get_object_or_404(SchemaVersion, project=project, number=number)
     schema_restore(project=project, version=version)
     messages.success(

@@ -5,7 +5,7 @@ Over every operation of API.md's tables: 401 without credentials, 404 for anothe
 user's objects and for ids that are not integers, 400 for a body nested too deeply
 (operations that take a body), 413 for a body over the limit. Then each other status
 the conventions list, where it arises: 400 validation, 403 ``csrf_failed``, 409, 413 for
-a full project, 415, 429 and 503. (``role_forbidden`` arrives with project members.)
+a full project, 415, 429 and 503. (403 ``role_forbidden``, for members: test_roles.py.)
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import re
 import uuid
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from rest_framework.test import APIClient
@@ -22,7 +23,7 @@ from conftest import PASSWORD
 from exports.services import export_create
 from extractor import throttling
 from processing.models import Extraction
-from projects.models import Upload
+from projects.models import ProjectMember, Upload
 from schemas.versions import current_version
 from tests.test_api_conformance import CASES, ContractRow
 
@@ -52,6 +53,11 @@ def ids(processed_project, user) -> dict[str, int]:
         "export_id": export_create(project=project, user=user, format="csv", version=version).pk,
         "upload_id": Upload.objects.create(
             project=project, filename="scan.pdf", sha256="0" * 64, source_type="pdf"
+        ).pk,
+        "member_id": ProjectMember.objects.create(
+            project=project,
+            user=get_user_model().objects.create_user("victor", password=PASSWORD),
+            role="viewer",
         ).pk,
     }
 
@@ -200,6 +206,8 @@ def test_409_states(debug, api, project, ids):
     no_schema = client.post(f"/api/v1/projects/{project.pk}/jobs/", {"kind": "sample"}, "json")
     assert not _shape(no_schema, 409, "no_confirmed_schema")
     url = f"/api/v1/projects/{ids['id']}/jobs/"
+    # Documents lacking values (a sample draws from them), a sample twice.
+    Extraction.objects.filter(document__project_id=ids["id"]).delete()
     assert client.post(url, {"kind": "sample", "sample_size": 1}, "json").status_code == 201
     again = client.post(url, {"kind": "sample", "sample_size": 1}, "json")
     assert not _shape(again, 409, "job_running")

@@ -129,6 +129,18 @@ def _config(world: dict) -> schemathesis.Config:
                     **{"body.order": world["variable_order"]},
                 ),
                 _operation(
+                    "DELETE",
+                    "/projects/{project_id}/members/{member_id}/",
+                    project_id=project,
+                    member_id=world["member_id"],
+                ),
+                _operation(
+                    "POST",
+                    "/projects/{project_id}/members/",
+                    project_id=project,
+                    **{"body.username": "erin", "body.role": "coder"},
+                ),
+                _operation(
                     "GET",
                     "/projects/{project_id}/schema/compare/",
                     project_id=project,
@@ -166,6 +178,16 @@ def api_world(db, user, llm_settings, llm_simulator, monkeypatch):
     scratch_document = document_create_from_text(
         project=project, name="scratch", text="A document to delete."
     ).created[0]
+    # A member to take out, and a user to bring in.
+    from django.contrib.auth import get_user_model
+
+    from projects.models import ProjectMember
+
+    people = get_user_model().objects
+    member = ProjectMember.objects.create(
+        project=project, user=people.create_user("dana", password=PASSWORD), role="viewer"
+    )
+    people.create_user("erin", password=PASSWORD)
     # A second version (one variable reworded, the others carried) to compare with.
     Variable.objects.filter(project=project, key="year").update(instructions="Four digits.")
     schema_confirm(project=project, user=user)
@@ -201,6 +223,7 @@ def api_world(db, user, llm_settings, llm_simulator, monkeypatch):
         "scratch_project": Project.objects.create(owner=user, name="Scratch").pk,
         "scratch_document": scratch_document.pk,
         "scratch_variable": scratch_variable.pk,
+        "member_id": member.pk,
         "queued_job": queued_job.pk,
         "paused_job": paused_job.pk,
         "failed_job": failed_job.pk,

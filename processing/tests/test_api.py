@@ -223,11 +223,10 @@ def test_a_job_answered_by_the_simulated_model_says_so(
     body = api.get(f"/api/v1/jobs/{job_id}/").json()
     assert body["status"] == "completed"
     assert body["simulated"] is True
-    # A sample of documents that hold every value asks nothing at all.
-    held = _start(api, treaty_project, sample_size=2).json()["id"]
-    job_run(job_id=held, hostname="test")
-    body = api.get(f"/api/v1/jobs/{held}/").json()
-    assert (body["status"], body["llm_calls"], body["simulated"]) == ("completed", 0, False)
+    # Every document holds every value: a sample has nothing to ask.
+    refused = _start(api, treaty_project, sample_size=2)
+    assert refused.status_code == 409
+    assert refused.json()["error"]["code"] == "nothing_to_process"
     # The values gone, the same questions are answered from the gateway's cache: still
     # the simulator's values.
     Extraction.objects.filter(document__project=treaty_project).delete()

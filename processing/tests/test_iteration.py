@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from exports.dataset import export_metadata
+from exports.dataset import document_counts, export_metadata
 from exports.review import extraction_review
 from processing import jobs
 from processing.carry import carry_unchanged
@@ -13,6 +13,7 @@ from processing.engine import job_run
 from processing.estimates import draft_estimate, job_estimate
 from processing.models import Extraction, JobDocument, ProcessingJob
 from processing.tests.conftest import TEXTS, make_project
+from projects.selectors import project_get_for_user, project_step
 from schemas.models import SchemaVersion, Variable
 from schemas.versions import schema_confirm, schema_restore
 
@@ -190,3 +191,76 @@ def test_carrying_again_fills_only_gaps(engine_settings, llm_simulator, nine, us
         row.save()
     assert carry_unchanged(v2) == 8
     assert carry_unchanged(v2) == 0
+
+
+def test_removing_a_variable_leaves_nothing_to_run(engine_settings, llm_simulator, nine, user):
+    _run(nine, user)
+    Variable.objects.filter(project=nine, key="withdrew").delete()
+    v2 = schema_confirm(project=nine, user=user)
+    assert Extraction.objects.filter(schema_version=v2).count() == 5 * 8
+    # Every document holds every value of version 2: processing is done, results await.
+    assert project_step(project_get_for_user(user, nine.pk)) == 5
+    assert document_counts(v2)["ready"] == 5
+    with pytest.raises(jobs.JobConflict, match="already has every value"):
+        jobs.job_create(project=nine, user=user, kind="sample")
+
+
+def test_carried_values_alone_leave_a_document_not_processed(
+    engine_settings, llm_simulator, nine, user
+):
+    _run(nine, user)
+    _reword(nine, "year", "Four digits.")
+    v2 = schema_confirm(project=nine, user=user)
+    counts = document_counts(v2)
+    assert (counts["ready"], counts["not_processed"]) == (0, 5)
+    assert project_step(project_get_for_user(user, nine.pk)) == 4
+    _run(nine, user)
+    assert document_counts(v2)["ready"] == 5
+    assert project_step(project_get_for_user(user, nine.pk)) == 5
+
+
+def test_a_check_of_a_value_asked_again_does_not_vouch_for_the_new_one(
+    engine_settings, llm_simulator, nine, user
+):
+    _run(nine, user, kind="sample", sample_size=1)
+    v1 = SchemaVersion.objects.get(project=nine, number=1)
+    checked = Extraction.objects.get(schema_version=v1, variable_key="country")
+    extraction_review(extraction=checked, user=user, verified=True)
+    corrected = Extraction.objects.get(schema_version=v1, variable_key="city")
+    extraction_review(extraction=corrected, user=user, human_value="Lisbon")
+    nine.model = "gpt-4o"
+    nine.save(update_fields=["model"])
+    _run(nine, user, kind="sample", sample_size=1, document_ids=[checked.document_id])
+    checked.refresh_from_db()
+    corrected.refresh_from_db()
+    assert (checked.model, checked.verified, checked.review_status) == (
+        "gpt-4o",
+        False,
+        "unchecked",
+    )
+    assert (corrected.corrected, corrected.human_value) == (True, "Lisbon")
+
+
+def test_held_keys_reads_each_document_s_own_set(nine):
+    from processing.reuse import held_keys
+
+    v1 = SchemaVersion.objects.get(project=nine, number=1)
+    a, b, c, d = nine.documents.order_by("id")[:4]
+    model = nine.model_name
+    holds = {a: ["country", "year"], b: ["country"], c: v1.variable_keys}
+    for document, keys in holds.items():
+        for key in keys:
+            Extraction.objects.create(
+                document=document, schema_version=v1, variable_key=key, status="ok", model=model
+            )
+    Extraction.objects.create(  # another model's value does not count
+        document=d, schema_version=v1, variable_key="city", status="ok", model="other"
+    )
+    held = held_keys(version_id=v1.pk, model=model, keys=v1.variable_keys)
+    assert held == {
+        a.pk: frozenset({"country", "year"}),
+        b.pk: frozenset({"country"}),
+        c.pk: frozenset(v1.variable_keys),
+    }
+    only = held_keys(version_id=v1.pk, model=model, keys=["year"], document_ids=[a.pk, b.pk])
+    assert only == {a.pk: frozenset({"year"})}

@@ -25,6 +25,8 @@ PROJECT_FIELDS = {
     "document_count",
     "variable_count",
     "current_schema_version",
+    "owner",
+    "role",
     "created_at",
     "updated_at",
 }
@@ -58,6 +60,7 @@ def test_create_project_answers_201_with_every_field(api, user, settings):
     assert body["name"] == "Treaties"
     assert body["step"] == 1
     assert body["model"] == settings.EXTRACTOR_MODEL
+    assert (body["owner"], body["role"]) == (user.username, "owner")
     assert body["current_schema_version"] is None
     assert Project.objects.get(pk=body["id"]).owner == user
 

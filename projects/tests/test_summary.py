@@ -56,6 +56,7 @@ def test_figures_follow_the_project_through_the_workflow(user):
         "version_count": 0,
         "current_version_number": None,
         "finished_full_jobs": 0,
+        "complete_without_full_run": 0,
         "finished_samples": 0,
         "ready_after_full_run": 0,
         "job_count": 0,
