@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from exports import api, rounds_api
+from exports import api, round_downloads, rounds_api
 
 urlpatterns = [
     path("projects/<int:project_id>/results/", api.ResultsView.as_view(), name="api-results"),
@@ -57,5 +57,10 @@ urlpatterns = [
         "rounds/<int:round_id>/adjudications/",
         rounds_api.RoundAdjudicationView.as_view(),
         name="api-round-adjudications",
+    ),
+    path(
+        "rounds/<int:round_id>/download/",
+        round_downloads.RoundDownloadView.as_view(),
+        name="api-round-download",
     ),
 ]

@@ -34,6 +34,7 @@ from exports.layout import (
     wide_columns,
     wide_row,
 )
+from exports.round_files import version_reliability
 from exports.writers import ExportTable
 from extractor.llm.models import LLMCall
 from processing.models import Extraction, JobDocument, ProcessingJob
@@ -301,7 +302,8 @@ def _document_summary(version: SchemaVersion) -> dict[str, Any]:
 
 def export_metadata(version: SchemaVersion) -> dict:
     """What a methods section needs: which prompt, which model, what it cost, how many
-    values a person checked, how many documents could not be coded."""
+    values a person checked, how many documents could not be coded, how far people
+    coding the same documents agreed (``reliability``)."""
     project = version.project
     # The jobs that produced the version's values: its own runs, and those of the
     # versions its unchanged values were carried from (their models and their
@@ -351,6 +353,8 @@ def export_metadata(version: SchemaVersion) -> dict:
         "simulated_note": "Values were produced by the built-in simulated model, not a real LLM."
         if simulated
         else "",
+        # The latest completed coding round's figures (None without one: one query).
+        "reliability": version_reliability(version),
         "exported_at": timezone.now().isoformat(),
     }
 

@@ -154,8 +154,14 @@ def round_create(
     chosen = [key for key in keys if key in chosen]  # schema order
     people = _coders(project, coders)
     judge = None
-    if adjudicator:
-        judge = _coders(project, [adjudicator, project.owner.get_username()])[0]
+    if adjudicator and adjudicator.strip() != project.owner.get_username():
+        # The owner adjudicates anyway; another adjudicator must be a coder member.
+        try:
+            judge = _coders(project, [adjudicator, project.owner.get_username()])[0]
+        except RoundError:
+            raise RoundError(
+                {"adjudicator": ["The adjudicator must be a member with the coder role."]}
+            ) from None
     seed = random.SystemRandom().randrange(2**31) if seed is None else seed
     documents = _round_documents(
         version, sample_size=sample_size, document_ids=document_ids, seed=seed
@@ -399,6 +405,33 @@ def round_reliability(
             {"key": key, "label": variable.get("label") or key, "type": variable["type"]} | figures
         )
     return report
+
+
+def round_model_values(coding_round: CodingRound) -> dict[str, dict[int, Any]]:
+    """``{key: {document id: value}}``: the model's values of the round's units."""
+    return _model_values(coding_round)
+
+
+def round_adjudicated(coding_round: CodingRound) -> dict[str, dict[int, Any]]:
+    """``{key: {document id: value}}``: each unit's adjudicated value, where it has one
+    (``adjudicated_values``)."""
+    coded = _coded_values(coding_round)
+    decided = _adjudications(coding_round)
+    return {
+        variable["key"]: adjudicated_values(
+            variable, coded.get(variable["key"], {}), decided.get(variable["key"], {})
+        )
+        for variable in variables_of(coding_round)
+    }
+
+
+def round_latest_completed(version: SchemaVersion) -> CodingRound | None:
+    """The version's most recently completed round (None without one)."""
+    return (
+        CodingRound.objects.filter(schema_version=version, status=CodingRound.Status.COMPLETED)
+        .order_by("-completed_at", "-id")
+        .first()
+    )
 
 
 def round_disagreements(coding_round: CodingRound) -> list[dict[str, Any]]:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from exports import review_views, views
+from exports import review_views, round_views, views
 
 app_name = "exports"
 
@@ -23,6 +23,25 @@ urlpatterns = [
         "<int:project_id>/review-queue/<int:extraction_id>/",
         review_views.review_queue_item,
         name="review_queue_item",
+    ),
+    path("<int:project_id>/rounds/", round_views.round_list, name="rounds"),
+    path("<int:project_id>/rounds/new/", round_views.round_new, name="round_create"),
+    path("<int:project_id>/rounds/<int:round_id>/", round_views.round_detail, name="round"),
+    path("<int:project_id>/rounds/<int:round_id>/code/", round_views.round_code, name="round_code"),
+    path(
+        "<int:project_id>/rounds/<int:round_id>/code/<int:item_id>/",
+        round_views.round_code_item,
+        name="round_code_item",
+    ),
+    path(
+        "<int:project_id>/rounds/<int:round_id>/disagreements/",
+        round_views.round_disagreement_list,
+        name="round_disagreements",
+    ),
+    path(
+        "<int:project_id>/rounds/<int:round_id>/adjudicate/",
+        round_views.round_adjudicate,
+        name="round_adjudicate",
     ),
     path("<int:project_id>/exports/", views.export_list, name="export_list"),
     path("<int:project_id>/exports/new/", views.export_start, name="export_start"),

@@ -74,6 +74,8 @@ WIDTH_SAMPLE_ROWS = 50
 MIN_WIDTH = 6
 MAX_WIDTH = 60
 
+NO_RELIABILITY = "none: no completed coding round of this version"
+
 _FULL_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _BOLD = Font(bold=True)
 
@@ -84,7 +86,9 @@ class ExportTable:
 
     ``metadata``: a flat-ish dict (project, schema version, prompt hash, model, job ids,
     token usage, cost, export time, whether values were simulated...); nested dicts are
-    shown as dotted keys in the XLSX metadata sheet.
+    shown as dotted keys in the XLSX metadata sheet. ``reliability``, when it is a dict,
+    has a list of per-variable dicts under ``variables``: the XLSX writes them as a
+    ``reliability`` sheet and keeps only the rest in the metadata sheet.
     ``codebook``: one dict per variable, ``{key, label, type, instructions,
     allowed_values, required}``, in schema order.
     ``rows``: lists of values aligned with ``columns``.
@@ -168,7 +172,8 @@ def _csv_cell(value: Any) -> str | int:
 
 
 def write_xlsx(table: ExportTable, path_or_file: str | os.PathLike[str] | IO[bytes]) -> int:
-    """Write the table as an XLSX workbook: sheets ``data``, ``codebook``, ``metadata``.
+    """Write the table as an XLSX workbook: sheets ``data``, ``codebook``, ``metadata``,
+    and ``reliability`` when the metadata has a coding round's figures.
 
     openpyxl's write-only mode streams each sheet to a temporary file, so memory stays
     flat however many rows there are. Headers are bold and frozen; column widths come
@@ -178,15 +183,40 @@ def write_xlsx(table: ExportTable, path_or_file: str | os.PathLike[str] | IO[byt
     data = workbook.create_sheet("data")
     codebook = workbook.create_sheet("codebook")
     metadata = workbook.create_sheet("metadata")
+    summary, figures = _reliability_split(table.metadata)
+    reliability = workbook.create_sheet("reliability") if figures is not None else None
     try:
         count = _xlsx_data(data, table)
         _xlsx_sheet(codebook, list(CODEBOOK_FIELDS), _codebook_rows(table.codebook))
-        _xlsx_sheet(metadata, ["key", "value"], [list(item) for item in _flatten(table.metadata)])
+        _xlsx_sheet(metadata, ["key", "value"], [list(item) for item in _flatten(summary)])
+        if reliability is not None:
+            header = list(dict.fromkeys(name for row in figures for name in row)) or ["variable"]
+            _xlsx_sheet(
+                reliability, header, [[row.get(name) for name in header] for row in figures]
+            )
         workbook.save(path_or_file)
     except BaseException:
         _discard_temporary_files(workbook)
         raise
     return count
+
+
+def _reliability_split(
+    metadata: dict[str, Any],
+) -> tuple[dict[str, Any], list[Mapping[str, Any]] | None]:
+    """(the metadata without the per-variable reliability figures, those figures): a
+    list of dicts in one metadata cell would be unreadable, so they get a sheet."""
+    if "reliability" not in metadata:
+        return metadata, None
+    reliability = metadata["reliability"]
+    if reliability is None:  # a sentence rather than an empty cell a reader may drop
+        return {**metadata, "reliability": NO_RELIABILITY}, None
+    if not isinstance(reliability, Mapping) or not isinstance(reliability.get("variables"), list):
+        return metadata, None
+    figures = reliability["variables"]
+    rest = {key: value for key, value in reliability.items() if key != "variables"}
+    rest["variables"] = f"{len(figures)}: see the reliability sheet"
+    return {**metadata, "reliability": rest}, figures
 
 
 def _discard_temporary_files(workbook: Workbook) -> None:

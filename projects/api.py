@@ -48,6 +48,16 @@ class ProjectSerializer(serializers.ModelSerializer):
     current_schema_version = serializers.IntegerField(
         source="current_version_number", read_only=True, allow_null=True
     )
+    reliability_threshold = serializers.DecimalField(
+        max_digits=4,
+        decimal_places=3,
+        min_value=0,
+        max_value=1,
+        required=False,
+        coerce_to_string=False,
+        help_text="The Krippendorff's alpha (with the model) every variable must reach on a "
+        "completed coding round before a full run, when require_reliability is on.",
+    )
     owner = serializers.CharField(source="owner.username", read_only=True)
     role = serializers.ChoiceField(
         source="access_role",
@@ -67,6 +77,8 @@ class ProjectSerializer(serializers.ModelSerializer):
             "model",
             "ocr_languages",
             "blind_review",
+            "require_reliability",
+            "reliability_threshold",
             "step",
             "document_count",
             "variable_count",

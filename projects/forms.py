@@ -14,13 +14,27 @@ DEFAULT_OCR_LANGUAGES = Project._meta.get_field("ocr_languages").default
 class ProjectForm(forms.ModelForm):
     class Meta:
         model = Project
-        fields = ["name", "description", "instructions", "model", "ocr_languages", "blind_review"]
+        fields = [
+            "name",
+            "description",
+            "instructions",
+            "model",
+            "ocr_languages",
+            "blind_review",
+            "require_reliability",
+            "reliability_threshold",
+        ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
             "instructions": forms.Textarea(attrs={"rows": 4}),
             "model": forms.TextInput(attrs={"list": "known-models"}),
         }
-        labels = {"ocr_languages": "OCR languages", "blind_review": "Blind review"}
+        labels = {
+            "ocr_languages": "OCR languages",
+            "blind_review": "Blind review",
+            "require_reliability": "Require reliability before the full run",
+            "reliability_threshold": "Reliability threshold (alpha)",
+        }
         help_texts = {
             "name": "A short name you will recognise in the project list.",
             "description": "What the corpus is and the research question. Used to suggest "
@@ -39,12 +53,24 @@ class ProjectForm(forms.ModelForm):
         # Not required: empty, or a form posted without it, means English, the default.
         self.fields["ocr_languages"].required = False
         self.fields["ocr_languages"].help_text = ocr_languages_help()
+        threshold = self.fields["reliability_threshold"]
+        threshold.required = False  # empty: the default, 0.8
+        threshold.min_value, threshold.max_value = 0, 1
+        threshold.widget.attrs.update({"min": "0", "max": "1", "step": "0.01"})
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
         if not name:
             raise forms.ValidationError("Give the project a name.")
         return name
+
+    def clean_reliability_threshold(self):
+        value = self.cleaned_data.get("reliability_threshold")
+        if value is None:
+            return Project._meta.get_field("reliability_threshold").default
+        if not 0 <= value <= 1:
+            raise forms.ValidationError("A threshold of alpha is between 0 and 1.")
+        return value
 
     def clean_ocr_languages(self) -> str:
         value = self.cleaned_data["ocr_languages"].strip()

@@ -20,6 +20,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from conftest import PASSWORD
+from exports.rounds import round_create
 from exports.services import export_create
 from extractor import throttling
 from processing.models import Extraction
@@ -59,6 +60,23 @@ def ids(processed_project, user) -> dict[str, int]:
             user=get_user_model().objects.create_user("victor", password=PASSWORD),
             role="viewer",
         ).pk,
+        **_round_ids(project, user),
+    }
+
+
+def _round_ids(project, user) -> dict[str, int]:
+    """A coding round of the owner and a coder member, and one of the owner's items."""
+    ProjectMember.objects.create(
+        project=project,
+        user=get_user_model().objects.create_user("carol", password=PASSWORD),
+        role="coder",
+    )
+    coding_round = round_create(
+        project=project, user=user, coders=[user.username, "carol"], sample_size=2, seed=1
+    )
+    return {
+        "round_id": coding_round.pk,
+        "item_id": coding_round.items.filter(coder=user).first().pk,
     }
 
 

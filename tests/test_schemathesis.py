@@ -72,6 +72,8 @@ def _config(world: dict) -> schemathesis.Config:
                 "extraction_id": world["extraction_id"],
                 "export_id": world["export_id"],
                 "document": world["document_id"],  # ?document= of the prompt preview
+                "round_id": world["round_id"],
+                "item_id": world["item_id"],
             },
             "generation": {
                 "mode": "all",
@@ -141,6 +143,33 @@ def _config(world: dict) -> schemathesis.Config:
                     **{"body.username": "erin", "body.role": "coder"},
                 ),
                 _operation(
+                    "POST",
+                    "/projects/{project_id}/rounds/",
+                    project_id=project,
+                    **{
+                        "body.coders": [world["username"], "carol"],
+                        "body.sample_size": 2,
+                        "body.variables": ["country"],
+                    },
+                ),
+                _operation(
+                    "PUT",
+                    "/rounds/{round_id}/items/{item_id}/",
+                    round_id=world["round_id"],
+                    item_id=world["item_id"],
+                    **{"body.value": "Chile"},
+                ),
+                _operation(
+                    "POST",
+                    "/rounds/{round_id}/adjudications/",
+                    round_id=world["round_id"],
+                    **{
+                        "body.document": world["round_document"],
+                        "body.variable": "country",
+                        "body.value": "Chile",
+                    },
+                ),
+                _operation(
                     "GET",
                     "/projects/{project_id}/schema/compare/",
                     project_id=project,
@@ -188,6 +217,21 @@ def api_world(db, user, llm_settings, llm_simulator, monkeypatch):
         project=project, user=people.create_user("dana", password=PASSWORD), role="viewer"
     )
     people.create_user("erin", password=PASSWORD)
+    # A coding round of the owner and a coder, on one text variable of two documents.
+    from exports.rounds import round_create
+
+    ProjectMember.objects.create(
+        project=project, user=people.create_user("carol", password=PASSWORD), role="coder"
+    )
+    coding_round = round_create(
+        project=project,
+        user=user,
+        coders=[user.get_username(), "carol"],
+        variables=["country"],
+        sample_size=2,
+        seed=1,
+    )
+    round_item = coding_round.items.filter(coder=user).first()
     # A second version (one variable reworded, the others carried) to compare with.
     Variable.objects.filter(project=project, key="year").update(instructions="Four digits.")
     schema_confirm(project=project, user=user)
@@ -224,6 +268,9 @@ def api_world(db, user, llm_settings, llm_simulator, monkeypatch):
         "scratch_document": scratch_document.pk,
         "scratch_variable": scratch_variable.pk,
         "member_id": member.pk,
+        "round_id": coding_round.pk,
+        "item_id": round_item.pk,
+        "round_document": round_item.document_id,
         "queued_job": queued_job.pk,
         "paused_job": paused_job.pk,
         "failed_job": failed_job.pk,

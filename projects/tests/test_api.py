@@ -21,6 +21,8 @@ PROJECT_FIELDS = {
     "model",
     "ocr_languages",
     "blind_review",
+    "require_reliability",
+    "reliability_threshold",
     "step",
     "document_count",
     "variable_count",
