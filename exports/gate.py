@@ -5,7 +5,7 @@ With ``Project.require_reliability`` on, a full run is refused (409
 the current schema version shows every variable of the version with Krippendorff's
 alpha, the model counted as one more coder, at or above the project's threshold (a
 variable the round did not code, or whose alpha is undefined, is not met). The owner
-may run anyway with a reason, which is recorded in the project's log. Processing asks
+may run anyway with a reason, which the job's log records with the figures. Processing asks
 through ``processing.signals.full_run_requested``: it does not import this app.
 """
 
@@ -18,7 +18,6 @@ from django.dispatch import receiver
 from exports.models import CodingRound
 from exports.rounds import round_reliability
 from processing.jobs import JobConflict
-from processing.models import ProcessingLog
 from processing.signals import full_run_requested
 from projects.models import Project
 from schemas.models import SchemaVersion
@@ -71,20 +70,18 @@ def _refusal(figures: dict[str, Any]) -> str:
 @receiver(full_run_requested, dispatch_uid="exports.reliability_gate")
 def reliability_gate(
     sender, *, project: Project, version: SchemaVersion, user, override_reason: str, **kwargs
-) -> None:
+) -> dict[str, Any] | None:
+    """Refuse the full run below the threshold; with the owner's reason, let it through
+    and say so (the job logs the reason and the figures once it exists)."""
     if not project.require_reliability:
-        return
+        return None
     figures = gate_figures(project, version)
     if figures["met"]:
-        return
+        return None
     if override_reason:
-        ProcessingLog.objects.create(
-            project=project,
-            user=user if getattr(user, "is_authenticated", False) else None,
-            level=ProcessingLog.Level.WARNING,
-            event="reliability_overridden",
-            message=f"Full run started below the reliability threshold: {override_reason}",
-            data={"reason": override_reason, **figures},
-        )
-        return
+        return {
+            "event": "reliability_overridden",
+            "message": f"Full run started below the reliability threshold: {override_reason}",
+            "data": {"reason": override_reason, **figures},
+        }
     raise JobConflict(_refusal(figures), code="reliability_not_met", details=figures)

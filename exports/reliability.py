@@ -235,7 +235,10 @@ def _reliability_data(
                 key = _ABSENT if value is None else value
                 data[row, column] = codes.setdefault(key, len(codes))
             elif isinstance(value, int | float) and not isinstance(value, bool):
-                data[row, column] = value  # absent and unreadable values stay NaN
+                try:  # absent and unreadable values (a number past a double) stay NaN
+                    data[row, column] = float(value)
+                except OverflowError:
+                    continue
     return data
 
 

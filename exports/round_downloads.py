@@ -17,8 +17,10 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from exports import rounds
 from exports.round_files import WHAT, round_csv, round_json
 from exports.rounds_api import _round_for
+from extractor.api import Conflict
 
 FORMATS = ("csv", "json")
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
@@ -62,6 +64,10 @@ class RoundDownloadView(APIView):
         query = RoundDownloadQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         what, file_format = query.validated_data["what"], query.validated_data["format"]
+        if (what == "codes" or file_format == "json") and rounds.values_hidden_from(
+            coding_round, request.user
+        ):
+            raise Conflict(rounds.BLIND_UNTIL_COMPLETED, code="round_blind")
         if file_format == "csv":
             content = round_csv(coding_round, what)
             filename = f"round-{coding_round.pk}-{what}.csv"

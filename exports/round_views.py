@@ -193,7 +193,12 @@ def round_detail(request: HttpRequest, project_id: int, round_id: int) -> HttpRe
             and mine["coded"] < mine["total"]
         ),
         "reliability": [_reliability_row(row) for row in rounds.round_reliability(coding_round)],
-        "disagreements": len(rounds.round_disagreements(coding_round)),
+        "values_hidden": rounds.values_hidden_from(coding_round, request.user),
+        "disagreements": (
+            None
+            if rounds.values_hidden_from(coding_round, request.user)
+            else len(rounds.round_disagreements(coding_round))
+        ),
         "may_adjudicate": rounds.may_adjudicate(coding_round, request.user),
     }
     return render(request, ROUND_TEMPLATE, context)
@@ -338,6 +343,9 @@ def _code_context(
 @require_GET
 def round_disagreement_list(request: HttpRequest, project_id: int, round_id: int) -> HttpResponse:
     project, coding_round = _round_in(request, project_id, round_id)
+    if rounds.values_hidden_from(coding_round, request.user):
+        messages.info(request, rounds.BLIND_UNTIL_COMPLETED)
+        return redirect("exports:round", project.pk, coding_round.pk)
     context = _disagreements_context(request, project, coding_round, request.GET.get("page"))
     return render(request, DISAGREEMENTS_TEMPLATE, context)
 
@@ -362,6 +370,9 @@ def round_adjudicate(request: HttpRequest, project_id: int, round_id: int) -> Ht
             value=value_type(variable["type"]).from_form(variable, typed),
             note=request.POST.get("note", ""),
         )
+    except rounds.RoundConflict as exc:
+        messages.error(request, str(exc))
+        return redirect("exports:round_disagreements", project.pk, coding_round.pk)
     except rounds.RoundError as exc:
         refused = {
             "document": document_id,

@@ -36,8 +36,10 @@ from schemas.models import SchemaVersion
 from schemas.types import value_type
 from schemas.versions import current_version
 
-# A round's size: documents x variables x coders items, at most.
+# A round's size: documents x variables x coders items, at most, and documents: its
+# reliability report is computed in a request (bench/rounds.py: 200 x 50 x 3 in 0.65 s).
 MAX_ROUND_ITEMS = 200_000
+MAX_ROUND_DOCUMENTS = 500
 DEFAULT_DRAWS = 1000
 
 
@@ -166,6 +168,10 @@ def round_create(
     documents = _round_documents(
         version, sample_size=sample_size, document_ids=document_ids, seed=seed
     )
+    if len(documents) > MAX_ROUND_DOCUMENTS:
+        raise RoundError(
+            {"sample_size": [f"A round codes at most {MAX_ROUND_DOCUMENTS} documents."]}
+        )
     total = len(documents) * len(chosen) * len(people)
     if total > MAX_ROUND_ITEMS:
         raise RoundError(
@@ -247,6 +253,23 @@ def is_coder(coding_round: CodingRound, user) -> bool:
     return CodingItem.objects.filter(round=coding_round, coder=user).exists()
 
 
+BLIND_UNTIL_COMPLETED = (
+    "This blind round is still open: the coders' values stay hidden from its coders until "
+    "every item is coded."
+)
+
+
+def values_hidden_from(coding_round: CodingRound, user) -> bool:
+    """Whether the coders' values (disagreements, the long file) are hidden from ``user``:
+    while a blind round is open, from every coder of it (the owner too, if they code),
+    so nobody codes knowing what the others said."""
+    return (
+        coding_round.blind
+        and coding_round.status == CodingRound.Status.OPEN
+        and is_coder(coding_round, user)
+    )
+
+
 def coder_items(coding_round: CodingRound, user, *, status: str = ""):
     """The caller's items, documents in order; ``status`` ``open`` or ``coded``."""
     items = (
@@ -298,24 +321,37 @@ def revealed(coding_round: CodingRound, item: CodingItem) -> dict[str, Any]:
 
 def item_code(*, item: CodingItem, user, value: Any) -> CodingItem:
     """Store the coder's value (typed like the variable) on their own item; the round is
-    completed when its last item is coded. A coder may change their value until then."""
+    completed when its last item is coded. In an open round a coder may change their
+    value until then; in a blind round a coded item shows the others' values, so its
+    value is final."""
     coding_round = item.round
     if item.coder_id != user.pk:
         raise RoundConflict("Only the coder of an item codes it.", code="not_your_item")
-    if coding_round.status == CodingRound.Status.COMPLETED:
-        raise RoundConflict("The round is completed: its values are final.", code="round_completed")
-    variable = next(
-        v for v in coding_round.schema_version.variables if v["key"] == item.variable_key
-    )
+    variable = next(v for v in variables_of(coding_round) if v["key"] == item.variable_key)
     try:
         typed = typed_value(variable, value, field="value")
     except ReviewError as exc:
         raise RoundError(exc.errors) from None
     now = timezone.now()
     with transaction.atomic():
+        # The round's row orders coders finishing at once: the last one completes it.
+        status = (
+            CodingRound.objects.select_for_update()
+            .values_list("status", flat=True)
+            .get(pk=coding_round.pk)
+        )
+        if status == CodingRound.Status.COMPLETED:
+            raise RoundConflict(
+                "The round is completed: its values are final.", code="round_completed"
+            )
+        if coding_round.blind and CodingItem.objects.filter(pk=item.pk, coded=True).exists():
+            raise RoundConflict(
+                "In a blind round a value cannot change once the others' are shown.",
+                code="already_coded",
+            )
         CodingItem.objects.filter(pk=item.pk).update(value=typed, coded=True, coded_at=now)
         if not CodingItem.objects.filter(round=coding_round, coded=False).exists():
-            CodingRound.objects.filter(pk=coding_round.pk, status=CodingRound.Status.OPEN).update(
+            CodingRound.objects.filter(pk=coding_round.pk).update(
                 status=CodingRound.Status.COMPLETED, completed_at=now
             )
     item.refresh_from_db()
@@ -505,7 +541,14 @@ def adjudicate(
         )
     if variable not in coding_round.variables:
         raise RoundError({"variable": [f"Not a variable of this round: {variable!r}."]})
-    if document_id not in coding_round.documents:
+    if coding_round.blind and coding_round.status == CodingRound.Status.OPEN:
+        raise RoundConflict(
+            "Adjudicate once the blind round is completed: the decision becomes the "
+            "value's human side, which its coders could read.",
+            code="round_open",
+        )
+    in_project = Document.objects.filter(pk=document_id, project_id=coding_round.project_id)
+    if document_id not in coding_round.documents or not in_project.exists():
         raise RoundError({"document": ["Not a document of this round."]})
     definition = next(v for v in variables_of(coding_round) if v["key"] == variable)
     try:

@@ -316,6 +316,8 @@ class RoundDisagreementListView(generics.GenericAPIView):
 
     def get(self, request: Request, round_id: int) -> Response:
         coding_round = _round_for(request, round_id)
+        if rounds.values_hidden_from(coding_round, request.user):
+            raise Conflict(rounds.BLIND_UNTIL_COMPLETED, code="round_blind")
         page = self.paginate_queryset(rounds.round_disagreements(coding_round))
         return self.get_paginated_response(DisagreementSerializer(page, many=True).data)
 

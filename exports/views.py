@@ -126,7 +126,7 @@ def _cell_context(
         "variable": variable,
         "evidence_view": evidence_view(extraction),
         "error": error,
-        "can_code": access.allows(getattr(project, "access_role", access.OWNER), access.CODE),
+        "can_code": access.allows(getattr(project, "access_role", None), access.CODE),
     } | value_input_context(variable, extraction, typed=typed)
 
 

@@ -19,7 +19,7 @@ from processing.carry import carry_unchanged
 from processing.dispatch import enqueue_runners
 from processing.estimates import job_estimate
 from processing.lifecycle import job_log
-from processing.models import JobDocument, ProcessingJob
+from processing.models import JobDocument, ProcessingJob, ProcessingLog
 from processing.signals import full_run_requested
 from projects.models import Document, Project
 from schemas.models import SchemaVersion
@@ -219,14 +219,18 @@ def job_create(
     run = {"project_id": project.pk, "version_id": version.pk, "kind": kind}
     if active_run(**run) is not None:
         raise _run_conflict(**run)
+    # Gates of later apps refuse by raising; one passed by the owner's reason answers
+    # what the job's log records of it.
+    passed = []
     if kind == ProcessingJob.Kind.FULL:
-        full_run_requested.send(
+        answers = full_run_requested.send(
             ProcessingJob,
             project=project,
             version=version,
             user=user,
             override_reason=reliability_override.strip(),
         )
+        passed = [answer for _receiver, answer in answers if answer]
     # Values the previous version received since this one was confirmed (a run still
     # going then) are carried now, so the run does not ask for them.
     carry_unchanged(version)
@@ -292,6 +296,15 @@ def job_create(
                 user=user,
                 data={"seed": seed, "documents": len(chosen)},
             )
+            for gate in passed:
+                job_log(
+                    job,
+                    gate["event"],
+                    gate["message"],
+                    user=user,
+                    level=ProcessingLog.Level.WARNING,
+                    data=gate["data"],
+                )
             enqueue_runners(job)
     except IntegrityError:
         # The same run, created by a concurrent request (a double click) a moment ago;

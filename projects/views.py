@@ -39,7 +39,7 @@ STOP_POLLING = 286  # htmx stops polling on this status
 def project_context(project, *, step: int) -> dict:
     """What every project page's layout needs: the project, the stepper, and what the
     user's role lets them do (pages offer only that; the views check it again)."""
-    role = getattr(project, "access_role", access.OWNER)
+    role = getattr(project, "access_role", None)  # unknown: offer nothing beyond reading
     return {
         "project": project,
         "steps": workflow_steps(project, active=step),

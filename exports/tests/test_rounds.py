@@ -194,7 +194,8 @@ def test_the_gate_refuses_the_full_run_until_reliability_is_met(api, processed_p
     from processing.engine import job_run
 
     job_run(job_id=overridden.json()["id"], hostname="test")
-    assert processed_project.logs.filter(event="reliability_overridden").exists()
+    logged = processed_project.logs.get(event="reliability_overridden")
+    assert logged.job_id == overridden.json()["id"] and logged.data["reason"] == "Pilot study."
 
     version = current_version(processed_project)
     # Values that vary between documents, for every variable: alpha is defined.
@@ -221,3 +222,23 @@ def test_the_gate_refuses_the_full_run_until_reliability_is_met(api, processed_p
     Extraction.objects.filter(document__project=processed_project, variable_key="year").delete()
     allowed = api.post(url, {"kind": "full"}, format="json")
     assert allowed.status_code == 201, allowed.content
+
+
+def test_a_blind_round_hides_the_coders_values_from_its_coders_until_completed(
+    api, processed_project, team
+):
+    round_id = _create(api, processed_project, coders=["alice", "carol"]).json()["id"]
+    carol = _client(team["carol"])
+    _code_all(carol, round_id, lambda item: None)
+    for client in (carol, api):  # the owner codes in this round too
+        refused = client.get(f"/api/v1/rounds/{round_id}/disagreements/")
+        assert (refused.status_code, refused.json()["error"]["code"]) == (409, "round_blind")
+        download = client.get(f"/api/v1/rounds/{round_id}/download/?what=codes")
+        assert download.status_code == 409
+    # A member who does not code it (and the reliability figures) may see it.
+    assert (
+        _client(team["victor"]).get(f"/api/v1/rounds/{round_id}/disagreements/").status_code == 200
+    )
+    assert carol.get(f"/api/v1/rounds/{round_id}/reliability/").status_code == 200
+    _code_all(api, round_id, lambda item: "support" if item["variable"] == "stance" else None)
+    assert carol.get(f"/api/v1/rounds/{round_id}/disagreements/").status_code == 200
