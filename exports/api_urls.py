@@ -34,6 +34,9 @@ urlpatterns = [
     ),
     path("rounds/<int:round_id>/", rounds_api.RoundDetailView.as_view(), name="api-round"),
     path(
+        "rounds/<int:round_id>/close/", rounds_api.RoundCloseView.as_view(), name="api-round-close"
+    ),
+    path(
         "rounds/<int:round_id>/items/",
         rounds_api.RoundItemListView.as_view(),
         name="api-round-items",

@@ -176,6 +176,18 @@ def _create_form(project, typed: dict | None) -> dict:
 # --- One round --------------------------------------------------------------------------------
 
 
+@require_POST
+def round_close(request: HttpRequest, project_id: int, round_id: int) -> HttpResponse:
+    project, coding_round = _round_in(request, project_id, round_id, can=access.MANAGE)
+    try:
+        rounds.round_close(coding_round=coding_round, user=request.user)
+    except rounds.RoundConflict as exc:
+        messages.info(request, str(exc))
+    else:
+        messages.success(request, "Round closed: its figures use the items coded so far.")
+    return redirect("exports:round", project.pk, coding_round.pk)
+
+
 @require_GET
 def round_detail(request: HttpRequest, project_id: int, round_id: int) -> HttpResponse:
     project, coding_round = _round_in(request, project_id, round_id)

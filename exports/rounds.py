@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
+from itertools import combinations
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -358,6 +359,31 @@ def item_code(*, item: CodingItem, user, value: Any) -> CodingItem:
     return item
 
 
+def round_close(*, coding_round: CodingRound, user) -> CodingRound:
+    """The owner ends an open round as it stands (a coder left, a document was deleted,
+    enough was coded): items not coded stay out of its figures, and it counts as
+    completed (for the gate too). Logged with what was left."""
+    if coding_round.project.owner_id != user.pk:
+        raise Forbidden("Only the owner of the project closes a round.", code="role_forbidden")
+    now = timezone.now()
+    with transaction.atomic():
+        closed = CodingRound.objects.filter(
+            pk=coding_round.pk, status=CodingRound.Status.OPEN
+        ).update(status=CodingRound.Status.COMPLETED, completed_at=now)
+        if not closed:
+            raise RoundConflict("The round is already completed.", code="round_completed")
+        left = CodingItem.objects.filter(round=coding_round, coded=False).count()
+        _log(
+            coding_round,
+            "round_closed",
+            f"Round closed by its owner with {left} item(s) not coded.",
+            user=user,
+            data={"items_not_coded": left},
+        )
+    coding_round.refresh_from_db()
+    return coding_round
+
+
 # --- Reliability, disagreements, adjudication -------------------------------------------------
 
 
@@ -395,9 +421,11 @@ def _adjudications(coding_round: CodingRound) -> dict[str, dict[int, Any]]:
 
 
 def _agree(var_type: str, values: list[Any]) -> bool:
+    """Every pair of values the same, as percent agreement counts it (a number's
+    tolerance is not transitive, so comparing each with the first is not enough)."""
     kind = value_type(var_type)
     forms = [kind.comparable(value) for value in values]
-    return all(kind.same(forms[0], other) for other in forms[1:])
+    return all(kind.same(a, b) for a, b in combinations(forms, 2))
 
 
 def adjudicated_values(

@@ -151,6 +151,21 @@ class RoundDetailView(APIView):
         return Response(RoundSerializer(_round_for(request, round_id)).data)
 
 
+class RoundCloseView(APIView):
+    @extend_schema(
+        summary="End an open round as it stands (the owner only)",
+        request=None,
+        responses=RoundSerializer,
+    )
+    def post(self, request: Request, round_id: int) -> Response:
+        coding_round = _round_for(request, round_id, can=access.MANAGE)
+        try:
+            coding_round = rounds.round_close(coding_round=coding_round, user=request.user)
+        except rounds.RoundConflict as exc:
+            _raise(exc)
+        return Response(RoundSerializer(coding_round).data)
+
+
 class ItemDocumentSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()

@@ -29,6 +29,11 @@ urlpatterns = [
     path("<int:project_id>/rounds/<int:round_id>/", round_views.round_detail, name="round"),
     path("<int:project_id>/rounds/<int:round_id>/code/", round_views.round_code, name="round_code"),
     path(
+        "<int:project_id>/rounds/<int:round_id>/close/",
+        round_views.round_close,
+        name="round_close",
+    ),
+    path(
         "<int:project_id>/rounds/<int:round_id>/code/<int:item_id>/",
         round_views.round_code_item,
         name="round_code_item",

@@ -152,6 +152,7 @@ def _config(world: dict) -> schemathesis.Config:
                         "body.variables": ["country"],
                     },
                 ),
+                _operation("POST", "/rounds/{round_id}/close/", round_id=world["round_to_close"]),
                 _operation(
                     "PUT",
                     "/rounds/{round_id}/items/{item_id}/",
@@ -230,8 +231,12 @@ def api_world(db, user, llm_settings, llm_simulator, monkeypatch):
         variables=["country"],
         sample_size=2,
         seed=1,
+        blind=False,  # its disagreements and adjudications are open to the owner now
     )
     round_item = coding_round.items.filter(coder=user).first()
+    round_to_close = round_create(
+        project=project, user=user, coders=[user.get_username(), "carol"], sample_size=1, seed=2
+    )
     # A second version (one variable reworded, the others carried) to compare with.
     Variable.objects.filter(project=project, key="year").update(instructions="Four digits.")
     schema_confirm(project=project, user=user)
@@ -271,6 +276,7 @@ def api_world(db, user, llm_settings, llm_simulator, monkeypatch):
         "round_id": coding_round.pk,
         "item_id": round_item.pk,
         "round_document": round_item.document_id,
+        "round_to_close": round_to_close.pk,
         "queued_job": queued_job.pk,
         "paused_job": paused_job.pk,
         "failed_job": failed_job.pk,

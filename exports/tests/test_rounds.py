@@ -242,3 +242,16 @@ def test_a_blind_round_hides_the_coders_values_from_its_coders_until_completed(
     assert carol.get(f"/api/v1/rounds/{round_id}/reliability/").status_code == 200
     _code_all(api, round_id, lambda item: "support" if item["variable"] == "stance" else None)
     assert carol.get(f"/api/v1/rounds/{round_id}/disagreements/").status_code == 200
+
+
+def test_the_owner_closes_a_round_a_coder_left(api, processed_project, team):
+    round_id = _create(api, processed_project).json()["id"]
+    _code_all(_client(team["carol"]), round_id, lambda item: None)
+    ProjectMember.objects.filter(user=team["dave"]).delete()  # dave leaves the project
+    refused = _client(team["carol"]).post(f"/api/v1/rounds/{round_id}/close/")
+    assert (refused.status_code, refused.json()["error"]["code"]) == (403, "role_forbidden")
+    closed = api.post(f"/api/v1/rounds/{round_id}/close/")
+    assert closed.status_code == 200 and closed.json()["status"] == "completed"
+    again = api.post(f"/api/v1/rounds/{round_id}/close/")
+    assert (again.status_code, again.json()["error"]["code"]) == (409, "round_completed")
+    assert processed_project.logs.get(event="round_closed").data["items_not_coded"] == 10

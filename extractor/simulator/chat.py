@@ -44,26 +44,17 @@ class Reply:
     action: str = "respond"
     fault: str = ""
     usage: dict[str, int] = field(default_factory=dict)
+    raw: bytes | None = None  # sent as is instead of ``body`` (a file's content)
 
 
 def chat_reply(state: SimulatorState, body: Any, *, authorization: str) -> Reply:
-    config = state.config
-    key = authorization.removeprefix("Bearer").strip()
-    if (config.require_key or config.api_key) and not key:
-        return error_reply(401, "You didn't provide an API key.", code="invalid_api_key")
-    if config.api_key and key != config.api_key:
-        return error_reply(401, "Incorrect API key provided.", code="invalid_api_key")
-    problem = _request_problem(body)
-    if problem:
-        return error_reply(400, problem, code="invalid_request")
-    model = body["model"]
-    if config.models and model not in config.models:
-        return error_reply(
-            404,
-            f"The model `{model}` does not exist or you do not have access to it.",
-            code="model_not_found",
-        )
-    messages = body["messages"]
+    denied = auth_reply(state, authorization)
+    if denied:
+        return denied
+    refused = _refused(state, body)
+    if refused:
+        return refused
+    model, messages = body["model"], body["messages"]
     max_tokens = body.get("max_completion_tokens") or body.get("max_tokens")
     prompt_tokens = count_messages(messages, model)
     admitted, limit_headers, wait = state.limits.admit(prompt_tokens + (max_tokens or 0))
@@ -73,15 +64,52 @@ def chat_reply(state: SimulatorState, body: Any, *, authorization: str) -> Reply
     reply = _fault_reply(state, fault, limit_headers)
     if reply is None:
         reply = _completion(state, body, fault=fault, prompt_tokens=prompt_tokens)
+        reply.delay = state.latency()
         reply.headers.update(limit_headers)
     reply.fault = fault if fault != "ok" else ""
     return reply
+
+
+def batch_line_reply(state: SimulatorState, body: Any) -> Reply:
+    """The answer to one request of a batch: what the live endpoint answers for the same
+    body, without its latency, rate limit and injected faults (a batch has its own
+    quota; its faults are set per batch)."""
+    refused = _refused(state, body)
+    if refused:
+        return refused
+    prompt_tokens = count_messages(body["messages"], body["model"])
+    return _completion(state, body, fault="ok", prompt_tokens=prompt_tokens)
+
+
+def auth_reply(state: SimulatorState, authorization: str) -> Reply | None:
+    """A 401 when the simulator wants a key and the request has none or another."""
+    config = state.config
+    key = authorization.removeprefix("Bearer").strip()
+    if (config.require_key or config.api_key) and not key:
+        return error_reply(401, "You didn't provide an API key.", code="invalid_api_key")
+    if config.api_key and key != config.api_key:
+        return error_reply(401, "Incorrect API key provided.", code="invalid_api_key")
+    return None
 
 
 def error_reply(status: int, message: str, *, code: str | None, kind: str | None = None) -> Reply:
     kind = kind or ("server_error" if status >= 500 else "invalid_request_error")
     body = {"error": {"message": message, "type": kind, "param": None, "code": code}}
     return Reply(status=status, body=body)
+
+
+def _refused(state: SimulatorState, body: Any) -> Reply | None:
+    problem = _request_problem(body)
+    if problem:
+        return error_reply(400, problem, code="invalid_request")
+    model = body["model"]
+    if state.config.models and model not in state.config.models:
+        return error_reply(
+            404,
+            f"The model `{model}` does not exist or you do not have access to it.",
+            code="model_not_found",
+        )
+    return None
 
 
 def _request_problem(body: Any) -> str:
@@ -174,7 +202,7 @@ def _completion(
         "completion_tokens": completion_tokens,
         "cached_tokens": cached,
     }
-    return Reply(body=payload, delay=state.latency(), usage=flat)
+    return Reply(body=payload, usage=flat)
 
 
 def _content(body: dict[str, Any], *, fault: str) -> tuple[str | None, str | None, str]:
