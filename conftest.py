@@ -41,19 +41,24 @@ def client_logged_in(client, user):
     return client
 
 
+def token_client(user, *, raise_errors: bool = True) -> APIClient:
+    """An API client authenticated with ``user``'s token (made once per user)."""
+    client = APIClient()
+    token, _ = Token.objects.get_or_create(user=user)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.raise_request_exception = raise_errors
+    return client
+
+
 @pytest.fixture
 def api(user):
     """An API client authenticated with the owner's token."""
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return client
+    return token_client(user)
 
 
 @pytest.fixture
 def other_api(other_user):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=other_user).key}")
-    return client
+    return token_client(other_user)
 
 
 @pytest.fixture
@@ -94,3 +99,48 @@ def workers(tmp_path):
     yield start
     for worker in started:
         worker.stop()
+
+
+@pytest.fixture
+def team(processed_project, user):
+    """The processed project's members: carol and dave code, victor only reads."""
+    from projects.models import ProjectMember
+
+    make = get_user_model().objects.create_user
+    people = {"alice": user}
+    for name, role in (("carol", "coder"), ("dave", "coder"), ("victor", "viewer")):
+        people[name] = make(name, f"{name}@example.org", PASSWORD)
+        ProjectMember.objects.create(project=processed_project, user=people[name], role=role)
+    return people
+
+
+@pytest.fixture
+def contract_ids(processed_project, user, team) -> dict[str, int]:
+    """API.md's placeholders, filled with the owner's objects of the processed project
+    (its members included, a coding round of the owner and carol among them)."""
+    from exports.rounds import round_create
+    from exports.services import export_create
+    from processing.models import Extraction
+    from projects.models import ProjectMember, Upload
+    from schemas.versions import current_version
+
+    project = processed_project
+    version = current_version(project)
+    coding_round = round_create(
+        project=project, user=user, coders=[user.username, "carol"], sample_size=2, seed=1
+    )
+    return {
+        "id": project.pk,
+        "doc_id": project.documents.first().pk,
+        "var_id": project.variables.first().pk,
+        "number": version.number,
+        "job_id": project.jobs.first().pk,
+        "ext_id": Extraction.objects.filter(schema_version=version).first().pk,
+        "export_id": export_create(project=project, user=user, format="csv", version=version).pk,
+        "upload_id": Upload.objects.create(
+            project=project, filename="scan.pdf", sha256="0" * 64, source_type="pdf"
+        ).pk,
+        "member_id": ProjectMember.objects.get(project=project, user=team["victor"]).pk,
+        "round_id": coding_round.pk,
+        "item_id": coding_round.items.filter(coder=user).first().pk,
+    }

@@ -14,18 +14,13 @@ import re
 import uuid
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from rest_framework.test import APIClient
 
 from conftest import PASSWORD
-from exports.rounds import round_create
-from exports.services import export_create
 from extractor import throttling
 from processing.models import Extraction
-from projects.models import ProjectMember, Upload
-from schemas.versions import current_version
 from tests.test_api_conformance import CASES, ContractRow
 
 pytestmark = pytest.mark.django_db
@@ -40,44 +35,9 @@ def debug(request, settings):
 
 
 @pytest.fixture
-def ids(processed_project, user) -> dict[str, int]:
+def ids(contract_ids) -> dict[str, int]:
     """API.md's placeholders, filled with the user's own objects."""
-    project = processed_project
-    version = current_version(project)
-    return {
-        "id": project.pk,
-        "doc_id": project.documents.first().pk,
-        "var_id": project.variables.first().pk,
-        "number": version.number,
-        "job_id": project.jobs.first().pk,
-        "ext_id": Extraction.objects.filter(schema_version=version).first().pk,
-        "export_id": export_create(project=project, user=user, format="csv", version=version).pk,
-        "upload_id": Upload.objects.create(
-            project=project, filename="scan.pdf", sha256="0" * 64, source_type="pdf"
-        ).pk,
-        "member_id": ProjectMember.objects.create(
-            project=project,
-            user=get_user_model().objects.create_user("victor", password=PASSWORD),
-            role="viewer",
-        ).pk,
-        **_round_ids(project, user),
-    }
-
-
-def _round_ids(project, user) -> dict[str, int]:
-    """A coding round of the owner and a coder member, and one of the owner's items."""
-    ProjectMember.objects.create(
-        project=project,
-        user=get_user_model().objects.create_user("carol", password=PASSWORD),
-        role="coder",
-    )
-    coding_round = round_create(
-        project=project, user=user, coders=[user.username, "carol"], sample_size=2, seed=1
-    )
-    return {
-        "round_id": coding_round.pk,
-        "item_id": coding_round.items.filter(coder=user).first().pk,
-    }
+    return contract_ids
 
 
 def _url(row: ContractRow, values: dict) -> str:

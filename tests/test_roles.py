@@ -11,14 +11,11 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from conftest import PASSWORD
-from exports.services import export_create
+from conftest import PASSWORD, token_client
 from processing.models import Extraction
-from projects.models import ProjectMember, Upload
-from schemas.versions import current_version
+from projects.models import ProjectMember
 from tests.test_api_conformance import CASES
 
 pytestmark = pytest.mark.django_db
@@ -32,44 +29,23 @@ ALLOWED = {
 
 
 def _client_for(user) -> APIClient:
-    client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    client.raise_request_exception = False
-    return client
+    return token_client(user, raise_errors=False)
 
 
 @pytest.fixture
-def people(db):
-    make = get_user_model().objects.create_user
-    return {name: make(name, f"{name}@example.org", PASSWORD) for name in ("carol", "victor")}
+def people(team):
+    return team
 
 
 @pytest.fixture
-def shared(processed_project, user, people):
-    """The owner's processed project, with carol as a coder and victor as a viewer."""
-    ProjectMember.objects.create(project=processed_project, user=people["carol"], role="coder")
-    ProjectMember.objects.create(project=processed_project, user=people["victor"], role="viewer")
+def shared(processed_project, team):
+    """The owner's processed project, with carol (and dave) coding and victor reading."""
     return processed_project
 
 
 @pytest.fixture
-def ids(shared, user) -> dict[str, int]:
-    project = shared
-    version = current_version(project)
-    return {
-        "id": project.pk,
-        "doc_id": project.documents.first().pk,
-        "var_id": project.variables.first().pk,
-        "number": version.number,
-        "job_id": project.jobs.first().pk,
-        "ext_id": Extraction.objects.filter(schema_version=version).first().pk,
-        "export_id": export_create(project=project, user=user, format="csv", version=version).pk,
-        "upload_id": Upload.objects.create(
-            project=project, filename="scan.pdf", sha256="0" * 64, source_type="pdf"
-        ).pk,
-        "member_id": ProjectMember.objects.filter(project=project).first().pk,
-    }
+def ids(contract_ids) -> dict[str, int]:
+    return contract_ids
 
 
 def _url(path: str, values: dict) -> str:
@@ -137,30 +113,31 @@ def test_a_coder_reviews_values_and_the_model_value_stays(ids, people):
     assert refused.json()["error"]["code"] == "role_forbidden"
 
 
-def test_the_owner_manages_members(api, processed_project, people, other_user):
-    url = f"/api/v1/projects/{processed_project.pk}/members/"
-    added = api.post(url, {"username": "carol", "role": "coder"}, format="json")
+def test_the_owner_manages_members(api, project, other_user):
+    erin = get_user_model().objects.create_user("erin", password=PASSWORD)
+    url = f"/api/v1/projects/{project.pk}/members/"
+    added = api.post(url, {"username": "erin", "role": "coder"}, format="json")
     assert added.status_code == 201
     assert {k: added.json()[k] for k in ("username", "role")} == {
-        "username": "carol",
+        "username": "erin",
         "role": "coder",
     }
-    again = api.post(url, {"username": "carol", "role": "viewer"}, format="json")
+    again = api.post(url, {"username": "erin", "role": "viewer"}, format="json")
     assert (again.status_code, again.json()["error"]["code"]) == (409, "already_member")
     owner = api.post(url, {"username": "alice", "role": "viewer"}, format="json")
     assert (owner.status_code, owner.json()["error"]["code"]) == (409, "already_member")
     unknown = api.post(url, {"username": "nobody", "role": "coder"}, format="json")
     assert (unknown.status_code, unknown.json()["error"]["code"]) == (404, "user_not_found")
-    bad_role = api.post(url, {"username": "victor", "role": "admin"}, format="json")
+    bad_role = api.post(url, {"username": "mallory", "role": "admin"}, format="json")
     assert bad_role.status_code == 400
-    assert [m["username"] for m in api.get(url).json()["results"]] == ["carol"]
+    assert [m["username"] for m in api.get(url).json()["results"]] == ["erin"]
 
-    carol = _client_for(people["carol"])
-    assert carol.get(f"/api/v1/projects/{processed_project.pk}/").status_code == 200
+    as_erin = _client_for(erin)
+    assert as_erin.get(f"/api/v1/projects/{project.pk}/").status_code == 200
     removed = api.delete(f"{url}{added.json()['id']}/")
     assert removed.status_code == 204
-    assert carol.get(f"/api/v1/projects/{processed_project.pk}/").status_code == 404
-    assert ProjectMember.objects.count() == 0
+    assert as_erin.get(f"/api/v1/projects/{project.pk}/").status_code == 404
+    assert not ProjectMember.objects.filter(project=project).exists()
 
 
 def test_the_pages_offer_each_role_what_it_may_do(client, shared, people):

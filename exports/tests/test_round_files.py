@@ -9,11 +9,8 @@ import json
 
 import openpyxl
 import pytest
-from django.contrib.auth import get_user_model
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
-from conftest import PASSWORD
+from conftest import token_client
 from exports import rounds
 from exports.models import CodingItem, Export
 from exports.round_files import (
@@ -28,28 +25,12 @@ from exports.round_files import (
 from exports.services import export_create
 from exports.writers import NO_RELIABILITY
 from processing.models import Extraction
-from projects.models import Document, ProjectMember
+from projects.models import Document
 from schemas.versions import current_version
 
 pytestmark = pytest.mark.django_db
 VARIABLES = ["country", "year", "stance"]  # schema order
 FORMULA = "=cmd()"
-
-
-def _client(user) -> APIClient:
-    client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client
-
-
-@pytest.fixture
-def team(processed_project, user):
-    make = get_user_model().objects.create_user
-    carol, dave, victor = (make(name, password=PASSWORD) for name in ("carol", "dave", "victor"))
-    for member, role in ((carol, "coder"), (dave, "coder"), (victor, "viewer")):
-        ProjectMember.objects.create(project=processed_project, user=member, role=role)
-    return {"alice": user, "carol": carol, "dave": dave, "victor": victor}
 
 
 @pytest.fixture
@@ -200,7 +181,7 @@ def test_round_json_holds_the_round_its_reliability_and_codes(completed):
 def test_download_for_members_only(completed, team, other_user):
     round_id = completed["round"].pk
     url = f"/api/v1/rounds/{round_id}/download/"
-    viewer = _client(team["victor"])
+    viewer = token_client(team["victor"])
 
     codes = viewer.get(url, {"what": "codes", "format": "csv"})
     assert codes.status_code == 200
@@ -219,7 +200,7 @@ def test_download_for_members_only(completed, team, other_user):
     assert whole["Content-Disposition"].startswith("attachment;")
     assert json.loads(whole.content)["round"]["id"] == round_id
 
-    stranger = _client(other_user)
+    stranger = token_client(other_user)
     assert stranger.get(url).status_code == 404
     assert stranger.get(url, {"what": "nonsense"}).status_code == 404
 

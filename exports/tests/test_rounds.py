@@ -6,11 +6,8 @@ from __future__ import annotations
 import krippendorff
 import numpy as np
 import pytest
-from django.contrib.auth import get_user_model
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
-from conftest import PASSWORD
+from conftest import token_client
 from exports.dataset import export_table
 from exports.models import CodingItem, CodingRound
 from processing.models import Extraction
@@ -18,23 +15,6 @@ from projects.models import ProjectMember
 from schemas.versions import current_version
 
 pytestmark = pytest.mark.django_db
-
-
-def _client(user) -> APIClient:
-    client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    client.raise_request_exception = False
-    return client
-
-
-@pytest.fixture
-def team(processed_project, user):
-    make = get_user_model().objects.create_user
-    carol, dave, victor = (make(name, password=PASSWORD) for name in ("carol", "dave", "victor"))
-    for member, role in ((carol, "coder"), (dave, "coder"), (victor, "viewer")):
-        ProjectMember.objects.create(project=processed_project, user=member, role=role)
-    return {"alice": user, "carol": carol, "dave": dave, "victor": victor}
 
 
 def _create(api, project, **body):
@@ -64,7 +44,7 @@ def test_a_blind_round_is_coded_by_two_people_and_measured(api, processed_projec
         {"username": "dave", "coded": 0, "total": 10},
     ]
     round_id = body["id"]
-    carol, dave = _client(team["carol"]), _client(team["dave"])
+    carol, dave = token_client(team["carol"]), token_client(team["dave"])
 
     # Blind: a coder's items carry neither the model's value nor the other coder's.
     listed = carol.get(f"/api/v1/rounds/{round_id}/items/?status=open").json()["results"]
@@ -133,7 +113,7 @@ def test_a_blind_round_is_coded_by_two_people_and_measured(api, processed_projec
     assert len(disagreements) == 1
     unit = disagreements[0]
     assert set(unit["values"]) == {"carol", "dave"} and "model_value" in unit
-    coder_try = _client(team["carol"]).post(
+    coder_try = token_client(team["carol"]).post(
         f"/api/v1/rounds/{round_id}/adjudications/",
         {"document": unit["document"]["id"], "variable": "stance", "value": "neutral"},
         format="json",
@@ -164,12 +144,12 @@ def test_a_blind_round_is_coded_by_two_people_and_measured(api, processed_projec
 
 def test_who_may_do_what_with_rounds(api, processed_project, team, other_user):
     round_id = _create(api, processed_project).json()["id"]
-    viewer = _client(team["victor"])
+    viewer = token_client(team["victor"])
     assert viewer.get(f"/api/v1/rounds/{round_id}/").status_code == 200
     assert viewer.get(f"/api/v1/rounds/{round_id}/items/").json()["results"] == []
-    refused = _create(_client(team["carol"]), processed_project)
+    refused = _create(token_client(team["carol"]), processed_project)
     assert (refused.status_code, refused.json()["error"]["code"]) == (403, "role_forbidden")
-    stranger = _client(other_user)
+    stranger = token_client(other_user)
     for path in ("", "items/", "reliability/", "disagreements/"):
         assert stranger.get(f"/api/v1/rounds/{round_id}/{path}").status_code == 404
     with_viewer = _create(api, processed_project, coders=["carol", "victor"])
@@ -215,7 +195,7 @@ def test_the_gate_refuses_the_full_run_until_reliability_is_met(api, processed_p
     }
     for name in ("carol", "dave"):
         _code_all(
-            _client(team[name]),
+            token_client(team[name]),
             round_id,
             lambda item: model[(item["document"]["id"], item["variable"])],
         )
@@ -228,7 +208,7 @@ def test_a_blind_round_hides_the_coders_values_from_its_coders_until_completed(
     api, processed_project, team
 ):
     round_id = _create(api, processed_project, coders=["alice", "carol"]).json()["id"]
-    carol = _client(team["carol"])
+    carol = token_client(team["carol"])
     _code_all(carol, round_id, lambda item: None)
     for client in (carol, api):  # the owner codes in this round too
         refused = client.get(f"/api/v1/rounds/{round_id}/disagreements/")
@@ -237,7 +217,8 @@ def test_a_blind_round_hides_the_coders_values_from_its_coders_until_completed(
         assert download.status_code == 409
     # A member who does not code it (and the reliability figures) may see it.
     assert (
-        _client(team["victor"]).get(f"/api/v1/rounds/{round_id}/disagreements/").status_code == 200
+        token_client(team["victor"]).get(f"/api/v1/rounds/{round_id}/disagreements/").status_code
+        == 200
     )
     assert carol.get(f"/api/v1/rounds/{round_id}/reliability/").status_code == 200
     _code_all(api, round_id, lambda item: "support" if item["variable"] == "stance" else None)
@@ -246,9 +227,9 @@ def test_a_blind_round_hides_the_coders_values_from_its_coders_until_completed(
 
 def test_the_owner_closes_a_round_a_coder_left(api, processed_project, team):
     round_id = _create(api, processed_project).json()["id"]
-    _code_all(_client(team["carol"]), round_id, lambda item: None)
+    _code_all(token_client(team["carol"]), round_id, lambda item: None)
     ProjectMember.objects.filter(user=team["dave"]).delete()  # dave leaves the project
-    refused = _client(team["carol"]).post(f"/api/v1/rounds/{round_id}/close/")
+    refused = token_client(team["carol"]).post(f"/api/v1/rounds/{round_id}/close/")
     assert (refused.status_code, refused.json()["error"]["code"]) == (403, "role_forbidden")
     closed = api.post(f"/api/v1/rounds/{round_id}/close/")
     assert closed.status_code == 200 and closed.json()["status"] == "completed"

@@ -92,9 +92,16 @@ def auth_reply(state: SimulatorState, authorization: str) -> Reply | None:
     return None
 
 
-def error_reply(status: int, message: str, *, code: str | None, kind: str | None = None) -> Reply:
+def error_reply(
+    status: int,
+    message: str,
+    *,
+    code: str | None,
+    kind: str | None = None,
+    param: str | None = None,
+) -> Reply:
     kind = kind or ("server_error" if status >= 500 else "invalid_request_error")
-    body = {"error": {"message": message, "type": kind, "param": None, "code": code}}
+    body = {"error": {"message": message, "type": kind, "param": param, "code": code}}
     return Reply(status=status, body=body)
 
 

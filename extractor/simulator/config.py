@@ -19,6 +19,9 @@ FAULT_KINDS = (
     "refusal",
 )
 
+# How a batch ends, unless its metadata says otherwise (``{"simulate": "expired"}``).
+BATCH_OUTCOMES = ("completed", "failed", "expired", "cancelled")
+
 # (option, fault kind): the random fault rates, drawn in this order.
 FAULT_RATES = (
     ("fail_500", "500"),
@@ -61,6 +64,15 @@ class SimulatorConfig:
     require_key: bool = False
     api_key: str = ""
     verbose: bool = False
+    # The Batch API: seconds from creation to the end state, the end state, every
+    # n-th request an error line (0 = none), OpenAI's input limits, or no batch
+    # endpoints at all (404, like Ollama or vLLM).
+    batch_delay_seconds: float = 2.0
+    batch_outcome: str = "completed"
+    batch_error_every: int = 0
+    batch_max_requests: int = 50_000
+    batch_max_bytes: int = 200 * 1024**2
+    no_batch: bool = False
 
     @classmethod
     def from_options(cls, **options) -> SimulatorConfig:
@@ -80,6 +92,14 @@ class SimulatorConfig:
         total = sum(options.get(rate, 0.0) for rate, _ in FAULT_RATES)
         if total > 1.0:
             raise ValueError(f"fault rates add up to {total:.2f}, more than 1")
+        outcome = options.get("batch_outcome")
+        if outcome is not None and outcome not in BATCH_OUTCOMES:
+            raise ValueError(
+                f"unknown batch outcome {outcome!r}; choose from {', '.join(BATCH_OUTCOMES)}"
+            )
+        for name in ("batch_delay_seconds", "batch_error_every"):
+            if (options.get(name) or 0) < 0:
+                raise ValueError(f"{name} must not be negative")
         return cls(**{k: v for k, v in options.items() if v is not None})
 
 
@@ -112,6 +132,35 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--require-key", action="store_true", help="401 without a key")
     parser.add_argument("--api-key", default="", help="401 for any other key")
     parser.add_argument("--verbose", action="store_true", help="log every request")
+    parser.add_argument(
+        "--batch-delay-seconds",
+        type=float,
+        default=10.0,
+        help="seconds from a batch's creation to its end state",
+    )
+    parser.add_argument(
+        "--batch-outcome",
+        choices=BATCH_OUTCOMES,
+        default="completed",
+        help='how batches end (a batch\'s metadata {"simulate": ...} overrides it)',
+    )
+    parser.add_argument(
+        "--batch-error-every",
+        type=int,
+        default=0,
+        help="every n-th batch request is an error line (0 = none)",
+    )
+    parser.add_argument(
+        "--batch-max-requests", type=int, default=50_000, help="requests per batch file"
+    )
+    parser.add_argument(
+        "--batch-max-bytes", type=int, default=200 * 1024**2, help="bytes per batch file"
+    )
+    parser.add_argument(
+        "--no-batch",
+        action="store_true",
+        help="no Files or Batch API (404), like Ollama or vLLM",
+    )
 
 
 def config_from_arguments(options: dict) -> SimulatorConfig:
