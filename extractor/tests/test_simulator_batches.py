@@ -64,7 +64,8 @@ def request_body(text: str) -> dict:
     }
 
 
-def batch_file(count: int = 3, **overrides) -> bytes:
+def batch_file(count: int = 3, changes: dict[int, dict] | None = None) -> bytes:
+    """A JSONL input of ``count`` requests; ``changes`` replaces fields of some lines."""
     lines = []
     for number in range(count):
         line = {
@@ -73,7 +74,7 @@ def batch_file(count: int = 3, **overrides) -> bytes:
             "url": "/v1/chat/completions",
             "body": request_body(TEXTS[number % len(TEXTS)]),
         }
-        lines.append(json.dumps(line | overrides.get(number, {})))
+        lines.append(json.dumps(line | (changes or {}).get(number, {})))
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -141,7 +142,10 @@ def test_a_batch_runs_from_upload_to_output_file(client):
 
     batch, seen = wait_for_end(client, created.id)
 
-    assert statuses(seen) == ["validating", "in_progress", "finalizing", "completed"]
+    # Polls may miss the short validating and finalizing phases, never the order.
+    order = ["validating", "in_progress", "finalizing", "completed"]
+    assert "in_progress" in statuses(seen) and statuses(seen)[-1] == "completed"
+    assert sorted(statuses(seen), key=order.index) == statuses(seen)
     completed = [counts.completed for _, counts in seen]
     assert completed == sorted(completed), "counts only grow"
     assert batch.request_counts.model_dump() == {"total": 3, "completed": 3, "failed": 0}
@@ -178,7 +182,7 @@ def test_files_can_be_listed_downloaded_and_deleted(client):
     assert client.files.delete(uploaded.id).deleted is True
     with pytest.raises(openai.NotFoundError):
         client.files.retrieve(uploaded.id)
-    with pytest.raises(openai.BadRequestError, match="must be .jsonl"):
+    with pytest.raises(openai.BadRequestError, match="Must be .jsonl"):
         client.files.create(file=("requests.txt", content), purpose="batch")
 
 
@@ -194,7 +198,7 @@ def test_batches_are_listed_newest_first_a_page_at_a_time(client):
 def test_an_invalid_input_file_fails_the_batch_with_its_lines(client):
     content = batch_file(
         4,
-        **{1: {"url": "/v1/embeddings"}, 2: {"custom_id": "doc-0"}, 3: {"method": "GET"}},
+        {1: {"url": "/v1/embeddings"}, 2: {"custom_id": "doc-0"}, 3: {"method": "GET"}},
     )
     content += b"not json\n"
     batch, _ = wait_for_end(client, start_batch(client, content).id)
@@ -240,7 +244,7 @@ def test_an_expired_batch_keeps_what_it_finished(client):
 
 def test_a_batch_is_cancelled_on_demand(client):
     batch, seen = wait_for_end(client, start_batch(client, batch_file(4), simulate="cancelled").id)
-    assert statuses(seen)[-2:] == ["cancelling", "cancelled"]
+    assert batch.status == "cancelled" and "completed" not in statuses(seen)
     assert batch.cancelling_at and batch.cancelled_at and batch.completed_at is None
     assert batch.request_counts.model_dump() == {"total": 4, "completed": 2, "failed": 0}
     assert len(read_lines(client, batch.output_file_id)) == 2
@@ -250,7 +254,9 @@ def test_a_batch_is_cancelled_on_demand(client):
 
 def test_cancelling_a_running_batch_keeps_the_partial_output(client):
     created = start_batch(client, batch_file(4), simulate_delay_seconds="2")
+    deadline = time.monotonic() + 5
     while client.batches.retrieve(created.id).request_counts.completed < 1:
+        assert time.monotonic() < deadline
         time.sleep(0.02)
     cancelling = client.batches.cancel(created.id)
     assert cancelling.status == "cancelling"
@@ -294,7 +300,7 @@ def test_every_nth_request_is_an_error_line_on_demand(source):
 
 
 def test_a_request_the_live_endpoint_refuses_is_an_error_line(client):
-    content = batch_file(2, **{1: {"body": {"model": "gpt-4o-mini", "messages": []}}})
+    content = batch_file(2, {1: {"body": {"model": "gpt-4o-mini", "messages": []}}})
     batch, _ = wait_for_end(client, start_batch(client, content).id)
     assert batch.status == "completed"
     assert batch.request_counts.model_dump() == {"total": 2, "completed": 1, "failed": 1}
