@@ -126,8 +126,13 @@ def contract_ids(processed_project, user, team) -> dict[str, int]:
 
     project = processed_project
     version = current_version(project)
-    coding_round = round_create(
-        project=project, user=user, coders=[user.username, "carol"], sample_size=2, seed=1
+    coding_round = round_create(  # not blind: its coders still read the version's values
+        project=project,
+        user=user,
+        coders=[user.username, "carol"],
+        sample_size=2,
+        seed=1,
+        blind=False,
     )
     return {
         "id": project.pk,

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from exports import blinding
 from exports.compare import versions_compared
 from exports.downloads import download_response
 from exports.freshness import exports_mark_out_of_date
@@ -124,6 +125,7 @@ class ResultsView(APIView):
     def get(self, request: Request, project_id: int) -> Response:
         project = project_get_for_user(request.user, project_id)
         version = _version_or_error(project, request.query_params.get("schema_version"))
+        blinding.refuse_in_api(request.user, version.pk)
         query = request.query_params
         page_number = page_number_param(query.get("page"))
         page_size = page_size_param(query.get("page_size"))
@@ -298,6 +300,7 @@ class ExtractionDetailView(APIView):
         can = access.for_method(request.method, unsafe=access.CODE)
         if can != access.READ:
             require_role(request.user, extraction.schema_version.project, can)
+        blinding.refuse_in_api(request.user, extraction.schema_version_id)
         return extraction
 
 
@@ -374,6 +377,7 @@ class SchemaCompareView(APIView):
         query.is_valid(raise_exception=True)
         a = _version_numbered(project, query.validated_data["a"])
         b = _version_numbered(project, query.validated_data["b"])
+        blinding.refuse_in_api(request.user, a.pk, b.pk)
         body = {"a": a, "b": b, "variables": versions_compared(project=project, a=a, b=b)}
         return Response(VersionsComparedSerializer(body).data)
 
@@ -460,6 +464,7 @@ class ExportListView(generics.ListAPIView):
         body = ExportCreateSerializer(data=request.data, context={"project": project})
         body.is_valid(raise_exception=True)
         data = body.validated_data
+        blinding.refuse_in_api(request.user, getattr(data["version"], "pk", None))
         try:
             export = export_create(
                 project=project,
@@ -506,6 +511,7 @@ class ExportDownloadView(APIView):
     )
     def get(self, request: Request, export_id: int):
         export = get_object_or_404(Export.objects.for_user(request.user), pk=export_id)
+        blinding.refuse_in_api(request.user, export.schema_version_id)
         return download_response(export)
 
 
@@ -564,6 +570,7 @@ class ReviewQueueNextView(APIView):
         query = QueueQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         version = _version_or_error(project, request.query_params.get("schema_version"))
+        blinding.refuse_in_api(request.user, version.pk)
         scope = QueueScope.from_query(version, request.query_params)
         options = query.validated_data
         item = queue_next(scope, after=options.get("after"), before=options.get("before"))

@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from exports import blinding
 from exports.evidence_window import evidence_view
 from exports.queue import QueueScope, queue_next, queue_progress
 from exports.results import version_for
@@ -85,6 +86,9 @@ def review_queue(request: HttpRequest, project_id: int) -> HttpResponse:
     version = version_for(project, request.GET.get("schema_version"))
     if version is None:
         return redirect("exports:results", project.pk)
+    blind = blinding.coding_blind(request.user, version.pk)
+    if blind is not None:
+        return blinding.notice(request, project, blind)
     scope = QueueScope.from_query(version, request.GET)
     shown = whole_number(request.GET.get("at"))
     if shown:  # a given value (after a blind entry, its reveal), checked or not
@@ -110,6 +114,9 @@ def review_queue_item(request: HttpRequest, project_id: int, extraction_id: int)
         pk=extraction_id,
         document__project=project,
     )
+    blind = blinding.coding_blind(request.user, item.schema_version_id)
+    if blind is not None:
+        return blinding.notice(request, project, blind)
     scope = QueueScope.from_query(item.schema_version, request.POST)
     action = request.POST.get("action", "")
     variable = variable_of(item)

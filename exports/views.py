@@ -12,6 +12,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import push_url
 
+from exports import blinding
 from exports.compare import CHANGED_VALUES_LIMIT, changed_values_list, versions_compared
 from exports.downloads import download_response
 from exports.evidence_window import evidence_view
@@ -46,6 +47,9 @@ from schemas.versions import current_version, with_version_number
 def results(request: HttpRequest, project_id: int) -> HttpResponse:
     project = project_get_for_user(request.user, project_id)
     version = version_for(project, request.GET.get("schema_version"))
+    blind = blinding.coding_blind(request.user, version.pk if version else None)
+    if blind is not None:
+        return blinding.notice(request, project, blind)
     state = results_state(project, version) if version is not None else None
     context = project_context(project, step=5) | {
         "version": version,
@@ -133,6 +137,9 @@ def _cell_context(
 @require_GET
 def cell(request: HttpRequest, project_id: int, extraction_id: int) -> HttpResponse:
     project, extraction = _extraction_for(request, project_id, extraction_id)
+    blind = blinding.coding_blind(request.user, extraction.schema_version_id)
+    if blind is not None:
+        return blinding.notice(request, project, blind)
     context = project_context(project, step=5) | _cell_context(project, extraction)
     if not request.htmx:
         return render(request, "wizard/step5/cell.html", context)
@@ -144,6 +151,9 @@ def cell(request: HttpRequest, project_id: int, extraction_id: int) -> HttpRespo
 @require_POST
 def cell_review(request: HttpRequest, project_id: int, extraction_id: int) -> HttpResponse:
     project, extraction = _extraction_for(request, project_id, extraction_id)
+    blind = blinding.coding_blind(request.user, extraction.schema_version_id)
+    if blind is not None:
+        return blinding.notice(request, project, blind)
     action = request.POST.get("action", "")
     error = ""
     try:
@@ -209,6 +219,11 @@ def compare(request: HttpRequest, project_id: int) -> HttpResponse:
                 v.number: v for v in project.schema_versions.filter(number__in=(a_number, b_number))
             }
             a, b = versions[a_number], versions[b_number]
+            blind = blinding.coding_blind(request.user, a.pk) or blinding.coding_blind(
+                request.user, b.pk
+            )
+            if blind is not None:
+                return blinding.notice(request, project, blind)
             rows = versions_compared(project=project, a=a, b=b)
             context |= {
                 "a": a,
@@ -258,6 +273,9 @@ def export_start(request: HttpRequest, project_id: int) -> HttpResponse:
             messages.error(request, " ".join(problems))
         return redirect("exports:results", project.pk)
     data = body.validated_data
+    blind = blinding.coding_blind(request.user, getattr(data["version"], "pk", None))
+    if blind is not None:
+        return blinding.notice(request, project, blind)
     try:
         export = export_create(
             project=project,
@@ -303,4 +321,7 @@ def _exports_context(project) -> dict:
 def export_download(request: HttpRequest, project_id: int, export_id: int) -> FileResponse:
     project = project_get_for_user(request.user, project_id)
     export = get_object_or_404(Export, pk=export_id, project=project)
+    blind = blinding.coding_blind(request.user, export.schema_version_id)
+    if blind is not None:
+        return blinding.notice(request, project, blind)
     return download_response(export)

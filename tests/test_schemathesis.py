@@ -235,7 +235,12 @@ def api_world(db, user, llm_settings, llm_simulator, monkeypatch):
     )
     round_item = coding_round.items.filter(coder=user).first()
     round_to_close = round_create(
-        project=project, user=user, coders=[user.get_username(), "carol"], sample_size=1, seed=2
+        project=project,
+        user=user,
+        coders=[user.get_username(), "carol"],
+        sample_size=1,
+        seed=2,
+        blind=False,
     )
     # A second version (one variable reworded, the others carried) to compare with.
     Variable.objects.filter(project=project, key="year").update(instructions="Four digits.")

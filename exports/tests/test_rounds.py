@@ -236,3 +236,34 @@ def test_the_owner_closes_a_round_a_coder_left(api, processed_project, team):
     again = api.post(f"/api/v1/rounds/{round_id}/close/")
     assert (again.status_code, again.json()["error"]["code"]) == (409, "round_completed")
     assert processed_project.logs.get(event="round_closed").data["items_not_coded"] == 10
+
+
+def test_a_coder_in_a_blind_round_cannot_read_the_models_answers_of_its_version(
+    api, client, processed_project, team
+):
+    round_id = _create(api, processed_project).json()["id"]
+    project = processed_project.pk
+    version = current_version(processed_project)
+    carol = token_client(team["carol"])
+    extraction = Extraction.objects.filter(schema_version=version).first()
+    for path in (
+        f"/api/v1/projects/{project}/results/",
+        f"/api/v1/extractions/{extraction.pk}/",
+        f"/api/v1/projects/{project}/review-queue/next/",
+    ):
+        refused = carol.get(path)
+        assert (refused.status_code, refused.json()["error"]["code"]) == (409, "round_blind"), path
+    export = carol.post(f"/api/v1/projects/{project}/exports/", {"format": "csv"}, format="json")
+    assert (export.status_code, export.json()["error"]["code"]) == (409, "round_blind")
+    client.force_login(team["carol"])
+    page = client.get(f"/projects/{project}/results/")
+    assert page.status_code == 409 and "Values closed while you code" in page.content.decode()
+    assert client.get(f"/projects/{project}/results/values/{extraction.pk}/").status_code == 409
+    # Others are not concerned: the viewer, the owner (not coding this round).
+    assert (
+        token_client(team["victor"]).get(f"/api/v1/projects/{project}/results/").status_code == 200
+    )
+    assert api.get(f"/api/v1/projects/{project}/results/").status_code == 200
+    # Once carol has coded her items, her results open again.
+    _code_all(carol, round_id, lambda item: None)
+    assert carol.get(f"/api/v1/projects/{project}/results/").status_code == 200
