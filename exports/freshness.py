@@ -12,7 +12,10 @@ three parts, each cheap to read and each moved by a change the file would show:
   id, and parsing moves the status counts. Not ``Project.updated_at``: that also moves
   when a draft variable or the project's settings are edited, which changes no file;
 - the latest failure of a work item of the version (a failure writes no value, yet
-  its document's row becomes ``extraction_failed``).
+  its document's row becomes ``extraction_failed``);
+- the latest completed coding round of the version, when there is one (its
+  reliability report is in the file's metadata); a version without one keeps the
+  three-part stamp, so exports written before rounds existed stay up to date.
 
 The stamp is read just before the rows, from committed data, so a write that lands
 while the file is written makes the export out of date rather than hiding. Like the
@@ -30,6 +33,7 @@ from datetime import datetime
 from django.db.models import Count, Max, Q
 
 from exports.models import Export
+from exports.rounds import round_latest_completed
 from processing.models import Extraction, JobDocument
 from projects.models import Document
 
@@ -39,11 +43,13 @@ class DataStamp:
     values: datetime | None
     documents: str
     failures: datetime | None
+    round: int | None = None
 
     @property
     def key(self) -> str:
         """The stamp as stored on the export (``Export.data_stamp``)."""
-        return f"{_iso(self.values)}|{self.documents}|{_iso(self.failures)}"
+        key = f"{_iso(self.values)}|{self.documents}|{_iso(self.failures)}"
+        return key if self.round is None else f"{key}|round {self.round}"
 
 
 def _iso(moment: datetime | None) -> str:
@@ -58,7 +64,13 @@ def data_stamp(*, project_id: int, version_id: int) -> DataStamp:
     failures = JobDocument.objects.filter(
         job__schema_version_id=version_id, status=JobDocument.Status.FAILED
     ).aggregate(latest=Max("finished_at"))["latest"]
-    return DataStamp(values=values, documents=documents_fingerprint(project_id), failures=failures)
+    latest_round = round_latest_completed(version_id)
+    return DataStamp(
+        values=values,
+        documents=documents_fingerprint(project_id),
+        failures=failures,
+        round=latest_round.pk if latest_round else None,
+    )
 
 
 def documents_fingerprint(project_id: int) -> str:

@@ -15,8 +15,7 @@ from typing import Any
 
 from django.dispatch import receiver
 
-from exports.models import CodingRound
-from exports.rounds import round_reliability
+from exports.rounds import round_latest_completed, round_reliability
 from processing.jobs import JobConflict
 from processing.signals import full_run_requested
 from projects.models import Project
@@ -27,13 +26,7 @@ def gate_figures(project: Project, version: SchemaVersion) -> dict[str, Any]:
     """``{met, threshold, round, variables: [{key, alpha_with_model, met}]}`` from the
     latest completed round of ``version`` (``round`` None without one: not met)."""
     threshold = float(project.reliability_threshold)
-    latest = (
-        CodingRound.objects.filter(
-            project=project, schema_version=version, status=CodingRound.Status.COMPLETED
-        )
-        .order_by("-completed_at", "-id")
-        .first()
-    )
+    latest = round_latest_completed(version.pk)
     if latest is None:
         return {"met": False, "threshold": threshold, "round": None, "variables": []}
     measured = {row["key"]: row["alpha_with_model"] for row in round_reliability(latest, draws=0)}

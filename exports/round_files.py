@@ -195,7 +195,7 @@ def version_reliability(version: SchemaVersion) -> dict[str, Any] | None:
     """The reliability of the version's latest completed round, for an export's
     metadata: ``{round, completed_at, coders, units, variables}`` (``variables`` as
     ``reliability_rows`` gives them), or None without a completed round (one query)."""
-    coding_round = rounds.round_latest_completed(version)
+    coding_round = rounds.round_latest_completed(version.pk)
     if coding_round is None:
         return None
     coding_round.schema_version = version  # already read: no query for the variables

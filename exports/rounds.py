@@ -489,10 +489,13 @@ def round_adjudicated(coding_round: CodingRound) -> dict[str, dict[int, Any]]:
     }
 
 
-def round_latest_completed(version: SchemaVersion) -> CodingRound | None:
-    """The version's most recently completed round (None without one)."""
+def round_latest_completed(version_id: int) -> CodingRound | None:
+    """The version's most recently completed round (None without one): what the gate
+    measures, what an export's metadata reports and stamps."""
     return (
-        CodingRound.objects.filter(schema_version=version, status=CodingRound.Status.COMPLETED)
+        CodingRound.objects.filter(
+            schema_version_id=version_id, status=CodingRound.Status.COMPLETED
+        )
         .order_by("-completed_at", "-id")
         .first()
     )

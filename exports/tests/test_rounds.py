@@ -267,3 +267,17 @@ def test_a_coder_in_a_blind_round_cannot_read_the_models_answers_of_its_version(
     # Once carol has coded her items, her results open again.
     _code_all(carol, round_id, lambda item: None)
     assert carol.get(f"/api/v1/projects/{project}/results/").status_code == 200
+
+
+def test_a_round_completing_puts_earlier_exports_out_of_date(api, processed_project, team):
+    version = current_version(processed_project)
+    before = api.post(
+        f"/api/v1/projects/{processed_project.pk}/exports/", {"format": "json"}, format="json"
+    ).json()
+    assert before["out_of_date"] is False
+    round_id = _create(api, processed_project, blind=False).json()["id"]
+    for name in ("carol", "dave"):
+        _code_all(token_client(team[name]), round_id, lambda item: None)
+    assert CodingRound.objects.get(pk=round_id).schema_version == version
+    listed = api.get(f"/api/v1/exports/{before['id']}/").json()
+    assert listed["out_of_date"] is True  # its metadata lacks the round's reliability
