@@ -5,15 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from projects.models import Project
+from projects.models import Project, ProjectScopedQuerySet
 from schemas.models import SchemaVersion
-
-
-class ExportQuerySet(models.QuerySet):
-    def for_user(self, user) -> ExportQuerySet:
-        if not getattr(user, "is_authenticated", False):
-            return self.none()
-        return self.filter(project__in=Project.objects.for_user(user))
 
 
 class Export(models.Model):
@@ -50,20 +43,13 @@ class Export(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
-    objects = ExportQuerySet.as_manager()
+    objects = ProjectScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.format} export {self.pk}"
-
-
-class CodingRoundQuerySet(models.QuerySet):
-    def for_user(self, user) -> CodingRoundQuerySet:
-        if not getattr(user, "is_authenticated", False):
-            return self.none()
-        return self.filter(project__in=Project.objects.for_user(user))
 
 
 class CodingRound(models.Model):
@@ -96,7 +82,7 @@ class CodingRound(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
 
-    objects = CodingRoundQuerySet.as_manager()
+    objects = ProjectScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -7,15 +7,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 
-from projects.models import Document, Project
+from projects.models import Document, Project, ProjectScopedQuerySet
 from schemas.models import SchemaVersion
-
-
-class ProcessingJobQuerySet(models.QuerySet):
-    def for_user(self, user) -> ProcessingJobQuerySet:
-        if not getattr(user, "is_authenticated", False):
-            return self.none()
-        return self.filter(project__in=Project.objects.for_user(user))
 
 
 class ProcessingJob(models.Model):
@@ -96,7 +89,7 @@ class ProcessingJob(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = ProcessingJobQuerySet.as_manager()
+    objects = ProjectScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -164,11 +157,8 @@ class JobDocument(models.Model):
         return f"job {self.job_id} / document {self.document_id}"
 
 
-class ExtractionQuerySet(models.QuerySet):
-    def for_user(self, user) -> ExtractionQuerySet:
-        if not getattr(user, "is_authenticated", False):
-            return self.none()
-        return self.filter(schema_version__project__in=Project.objects.for_user(user))
+class ExtractionQuerySet(ProjectScopedQuerySet):
+    project_field = "schema_version__project"
 
 
 class Extraction(models.Model):

@@ -20,9 +20,17 @@ class ProjectQuerySet(models.QuerySet):
         return self.filter(models.Q(owner=user) | models.Q(models.Exists(member)))
 
 
-def _user_projects(user) -> ProjectQuerySet:
-    """What every other model's ``for_user`` scopes by: the projects ``user`` may see."""
-    return Project.objects.for_user(user)
+class ProjectScopedQuerySet(models.QuerySet):
+    """Rows that belong to a project (through ``project_field``): a user's rows are those
+    of the projects they own or are a member of. Every model's ``for_user`` is this one
+    scoping, so access cannot mean two things."""
+
+    project_field = "project"
+
+    def for_user(self, user):
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(**{f"{self.project_field}__in": Project.objects.for_user(user)})
 
 
 class Project(models.Model):
@@ -126,12 +134,7 @@ def document_upload_to(instance: Document, filename: str) -> str:
     return _generated_name("documents", instance.project_id, filename)
 
 
-class DocumentQuerySet(models.QuerySet):
-    def for_user(self, user) -> DocumentQuerySet:
-        if not getattr(user, "is_authenticated", False):
-            return self.none()
-        return self.filter(project__in=_user_projects(user))
-
+class DocumentQuerySet(ProjectScopedQuerySet):
     def ready(self) -> DocumentQuerySet:
         """The documents a run, an estimate or a suggestion may read: parsed, with text.
         The one definition, so "ready" cannot mean two things (``project.documents.ready()``

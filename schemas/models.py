@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from projects.models import Project
+from projects.models import Project, ProjectScopedQuerySet
 from schemas.types import VariableType
 
 # A category variable's allowed values: how many, and how long each (they become cells
@@ -14,13 +14,6 @@ MAX_ALLOWED_VALUES = 100
 MAX_ALLOWED_VALUE_LENGTH = 200
 # Synonyms of one allowed value, at most, each at most MAX_ALLOWED_VALUE_LENGTH long.
 MAX_SYNONYMS = 20
-
-
-class VariableQuerySet(models.QuerySet):
-    def for_user(self, user) -> VariableQuerySet:
-        if not getattr(user, "is_authenticated", False):
-            return self.none()
-        return self.filter(project__in=Project.objects.for_user(user))
 
 
 class Variable(models.Model):
@@ -43,7 +36,7 @@ class Variable(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = VariableQuerySet.as_manager()
+    objects = ProjectScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "id"]
@@ -59,12 +52,7 @@ class ImmutableVersionError(Exception):
     """A confirmed schema version was about to be changed."""
 
 
-class SchemaVersionQuerySet(models.QuerySet):
-    def for_user(self, user) -> SchemaVersionQuerySet:
-        if not getattr(user, "is_authenticated", False):
-            return self.none()
-        return self.filter(project__in=Project.objects.for_user(user))
-
+class SchemaVersionQuerySet(ProjectScopedQuerySet):
     def update(self, **kwargs):
         raise ImmutableVersionError("Schema versions cannot be changed once confirmed.")
 
