@@ -17,40 +17,15 @@ from openai.types.chat import ChatCompletion
 from extractor.simulator import Simulator
 from extractor.simulator.config import add_arguments, config_from_arguments
 from schemas.prompts import build_messages, build_prompt, response_format
+from schemas.tests.codebooks import SMALL_SCHEMA
 
-VARIABLES = [
-    {
-        "key": "stance",
-        "label": "Stance on the treaty",
-        "type": "category",
-        "instructions": "The author's overall position.",
-        "allowed_values": ["for", "against", "neutral"],
-        "required": True,
-    },
-    {
-        "key": "signed_on",
-        "label": "Date of signature",
-        "type": "date",
-        "instructions": "",
-        "allowed_values": [],
-        "required": False,
-    },
-    {
-        "key": "parties",
-        "label": "Number of parties",
-        "type": "integer",
-        "instructions": "Count states only.",
-        "allowed_values": [],
-        "required": False,
-    },
-]
 TEXTS = [
     "The agreement was signed in Geneva on 4 March 2019 by 14 delegations.",
     "Farmers' unions opposed the deal, signed on 2 May 2001 by 3 states.",
     "Observers praised the treaty; 27 parties ratified it in 2012.",
     "The pact between 2 neighbours was signed on 9 June 1995.",
 ]
-BUNDLE = build_prompt(instructions="Trade agreements.", variables=VARIABLES)
+BUNDLE = build_prompt(instructions="Trade agreements.", variables=SMALL_SCHEMA)
 TERMINAL = ("completed", "failed", "expired", "cancelled")
 
 
