@@ -193,6 +193,7 @@ def round_detail(request: HttpRequest, project_id: int, round_id: int) -> HttpRe
     project, coding_round = _round_in(request, project_id, round_id)
     coders = rounds.round_coders(coding_round)
     mine = next((row for row in coders if row["username"] == request.user.get_username()), None)
+    hidden = rounds.values_hidden_from(coding_round, request.user)
     context = project_context(project, step=5)
     context |= {
         "round": coding_round,
@@ -205,12 +206,8 @@ def round_detail(request: HttpRequest, project_id: int, round_id: int) -> HttpRe
             and mine["coded"] < mine["total"]
         ),
         "reliability": [_reliability_row(row) for row in rounds.round_reliability(coding_round)],
-        "values_hidden": rounds.values_hidden_from(coding_round, request.user),
-        "disagreements": (
-            None
-            if rounds.values_hidden_from(coding_round, request.user)
-            else len(rounds.round_disagreements(coding_round))
-        ),
+        "values_hidden": hidden,
+        "disagreements": None if hidden else len(rounds.round_disagreements(coding_round)),
         "may_adjudicate": rounds.may_adjudicate(coding_round, request.user),
     }
     return render(request, ROUND_TEMPLATE, context)

@@ -398,7 +398,8 @@ def _coded_values(coding_round: CodingRound) -> dict[str, dict[str, dict[int, An
     return values
 
 
-def _model_values(coding_round: CodingRound) -> dict[str, dict[int, Any]]:
+def round_model_values(coding_round: CodingRound) -> dict[str, dict[int, Any]]:
+    """``{key: {document id: value}}``: the model's values of the round's units."""
     values: dict[str, dict[int, Any]] = defaultdict(dict)
     rows = Extraction.objects.filter(
         schema_version_id=coding_round.schema_version_id,
@@ -451,7 +452,7 @@ def round_reliability(
 ) -> list[dict[str, Any]]:
     """Per variable of the round: ``{key, label, type, ...variable_reliability}``."""
     coded = _coded_values(coding_round)
-    model = _model_values(coding_round)
+    model = round_model_values(coding_round)
     decided = _adjudications(coding_round)
     report = []
     for variable in variables_of(coding_round):
@@ -469,11 +470,6 @@ def round_reliability(
             {"key": key, "label": variable.get("label") or key, "type": variable["type"]} | figures
         )
     return report
-
-
-def round_model_values(coding_round: CodingRound) -> dict[str, dict[int, Any]]:
-    """``{key: {document id: value}}``: the model's values of the round's units."""
-    return _model_values(coding_round)
 
 
 def round_adjudicated(coding_round: CodingRound) -> dict[str, dict[int, Any]]:

@@ -80,27 +80,42 @@ def job_estimate(
     """The estimate shown before a run of ``version`` and stored on the job: only the
     values the version lacks are asked (``reuse.py``); what it holds is counted as
     ``carried_values``."""
+    options = {"kind": kind, "sample_size": sample_size, "document_ids": document_ids}
+    return job_estimates(project=project, version=version, runs={kind: options})[kind]
+
+
+def job_estimates(
+    *, project: Project, version: SchemaVersion, runs: dict[str, dict]
+) -> dict[str, Estimate]:
+    """Several runs of ``version`` estimated at once (step 4 shows a sample and the full
+    run): the values held and the sample's correction are read once. ``runs`` maps a
+    name to ``estimate_run``'s ``kind``, ``sample_size`` and ``document_ids``; the held
+    values are read for the one run's documents, or every ready document for several."""
     model = project.model_name
+    only = next(iter(runs.values())).get("document_ids") if len(runs) == 1 else None
     held = reuse.held_keys(
         version_id=version.pk,
         model=model,
         keys=version.variable_keys,
-        document_ids=_documents(project, document_ids).values("pk"),
+        document_ids=_documents(project, only).values("pk"),
     )
-    estimate = estimate_run(
-        project=project,
-        variables=version.variables,
-        instructions=version.instructions,
-        kind=kind,
-        sample_size=sample_size,
-        document_ids=document_ids,
-        held=held,
-    )
-    return _corrected_by_sample(estimate, version, model)
-
-
-def _corrected_by_sample(estimate: Estimate, version: SchemaVersion, model: str) -> Estimate:
     ratios = _sample_ratios(version, model)
+    return {
+        name: _corrected_by_sample(
+            estimate_run(
+                project=project,
+                variables=version.variables,
+                instructions=version.instructions,
+                held=held,
+                **options,
+            ),
+            ratios,
+        )
+        for name, options in runs.items()
+    }
+
+
+def _corrected_by_sample(estimate: Estimate, ratios: tuple[float, float, int] | None) -> Estimate:
     if ratios is None:
         return estimate
     input_ratio, output_ratio, sampled = ratios
@@ -122,15 +137,22 @@ def _corrected_by_sample(estimate: Estimate, version: SchemaVersion, model: str)
 
 
 def draft_estimate(*, project: Project, kind: str, sample_size: int | None = None) -> Estimate:
-    """What the next run costs if the draft is confirmed now (steps 3 and the API's
-    ``/estimate/``): the current version's run when the draft is that version; else a
-    run of the new version, which would hold the current version's values of its
-    unchanged variables (carried on confirming) and ask only for the rest."""
+    """What the next run of ``kind`` costs if the draft is confirmed now (``draft_estimates``)."""
+    return draft_estimates(project=project, kinds=(kind,), sample_size=sample_size)[kind]
+
+
+def draft_estimates(
+    *, project: Project, kinds: tuple[str, ...], sample_size: int | None = None
+) -> dict[str, Estimate]:
+    """What the next runs cost if the draft is confirmed now (step 3 and the API's
+    ``/estimate/``): the current version's runs when the draft is that version; else
+    runs of the new version, which would hold the current version's values of its
+    unchanged variables (carried on confirming) and ask only for the rest. The draft
+    and the values held are read once for every kind."""
     state = schema_state(project)
+    runs = {kind: {"kind": kind, "sample_size": sample_size} for kind in kinds}
     if state.current is not None and not state.dirty:
-        return job_estimate(
-            project=project, version=state.current, kind=kind, sample_size=sample_size
-        )
+        return job_estimates(project=project, version=state.current, runs=runs)
     held: dict[int, frozenset[str]] = {}
     changes = draft_changes(state)
     if state.current is not None and changes and changes["unchanged"]:
@@ -140,11 +162,13 @@ def draft_estimate(*, project: Project, kind: str, sample_size: int | None = Non
             keys=changes["unchanged"],
             document_ids=project.documents.ready().values("pk"),
         )
-    return estimate_run(
-        project=project,
-        variables=state.variables,
-        instructions=project.instructions,
-        kind=kind,
-        sample_size=sample_size,
-        held=held,
-    )
+    return {
+        kind: estimate_run(
+            project=project,
+            variables=state.variables,
+            instructions=project.instructions,
+            held=held,
+            **options,
+        )
+        for kind, options in runs.items()
+    }

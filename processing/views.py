@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from extractor.inputs import field_messages
 from extractor.throttling import wizard_throttle
 from processing import jobs
-from processing.estimates import draft_estimate, job_estimate
+from processing.estimates import draft_estimates, job_estimate, job_estimates
 from processing.inputs import JobCreateSerializer, ResumeSerializer, job_input
 from processing.models import JobDocument, ProcessingJob
 from processing.selectors import job_eta_seconds, job_items, job_logs, jobs_for_project
@@ -30,15 +30,11 @@ def _estimates(project, version) -> dict:
     if version is None:
         return {}
     remaining = jobs.full_run_documents(project, version)
-    estimates = {
-        "sample": job_estimate(project=project, version=version, kind="sample"),
-        "remaining": remaining.count(),
-    }
-    if estimates["remaining"]:
-        estimates["full"] = job_estimate(
-            project=project, version=version, kind="full", document_ids=remaining.values("pk")
-        )
-    return estimates
+    count = remaining.count()
+    runs = {"sample": {"kind": "sample"}}
+    if count:
+        runs["full"] = {"kind": "full", "document_ids": remaining.values("pk")}
+    return job_estimates(project=project, version=version, runs=runs) | {"remaining": count}
 
 
 @require_GET
@@ -90,7 +86,7 @@ def next_run_estimate(request: HttpRequest, project_id: int) -> HttpResponse:
     project = project_get_for_user(request.user, project_id)
     estimates = {}
     if project.variables.exists():
-        estimates = {kind: draft_estimate(project=project, kind=kind) for kind in KINDS}
+        estimates = draft_estimates(project=project, kinds=KINDS)
     context = {"project": project, "estimates": estimates}
     return render(request, "wizard/step3/_next_run_estimate.html", context)
 
