@@ -91,8 +91,8 @@ def workers(tmp_path):
 
     started = []
 
-    def start(simulator, name: str):
-        worker = Worker(simulator, name, tmp_path / "worker.log").start()
+    def start(simulator, name: str, **options):
+        worker = Worker(simulator, name, tmp_path / "worker.log", **options).start()
         started.append(worker)
         return worker
 

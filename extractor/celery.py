@@ -32,3 +32,8 @@ def _schedule(sender: Celery, **kwargs) -> None:
         sender.signature("projects.tasks.sweep_uploads"),
         name="sweep uploads",
     )
+    sender.add_periodic_task(
+        settings.BATCH_POLL_SECONDS,
+        sender.signature("processing.tasks.poll_batches"),
+        name="poll provider batches",
+    )

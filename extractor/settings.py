@@ -318,14 +318,31 @@ LLM_BACKOFF_MAX = env_float("LLM_BACKOFF_MAX", 60.0)
 LLM_MAX_OUTPUT_TOKENS = env_int("LLM_MAX_OUTPUT_TOKENS", 4096, minimum=16)
 LLM_CACHE_ENABLED = env_bool("LLM_CACHE_ENABLED", True)
 
-# USD per million tokens; "context" is the model's input window in tokens.
+# USD per million tokens; "context" is the model's input window in tokens. "batch_*":
+# the Batch API's prices (OpenAI: half of each standard price); a model without them
+# is priced at LLM_BATCH_PRICE_FACTOR of its standard prices in batch mode.
 LLM_PRICING = {
-    "gpt-4o-mini": {"input": 0.15, "cached_input": 0.075, "output": 0.60, "context": 128_000},
-    "gpt-4o": {"input": 2.50, "cached_input": 1.25, "output": 10.00, "context": 128_000},
-    "gpt-4.1": {"input": 2.00, "cached_input": 0.50, "output": 8.00, "context": 1_000_000},
-    "gpt-4.1-mini": {"input": 0.40, "cached_input": 0.10, "output": 1.60, "context": 1_000_000},
-    "gpt-4.1-nano": {"input": 0.10, "cached_input": 0.025, "output": 0.40, "context": 1_000_000},
-}
+    "gpt-4o-mini": {
+        "input": 0.15, "cached_input": 0.075, "output": 0.60, "context": 128_000,
+        "batch_input": 0.075, "batch_cached_input": 0.0375, "batch_output": 0.30,
+    },
+    "gpt-4o": {
+        "input": 2.50, "cached_input": 1.25, "output": 10.00, "context": 128_000,
+        "batch_input": 1.25, "batch_cached_input": 0.625, "batch_output": 5.00,
+    },
+    "gpt-4.1": {
+        "input": 2.00, "cached_input": 0.50, "output": 8.00, "context": 1_000_000,
+        "batch_input": 1.00, "batch_cached_input": 0.25, "batch_output": 4.00,
+    },
+    "gpt-4.1-mini": {
+        "input": 0.40, "cached_input": 0.10, "output": 1.60, "context": 1_000_000,
+        "batch_input": 0.20, "batch_cached_input": 0.05, "batch_output": 0.80,
+    },
+    "gpt-4.1-nano": {
+        "input": 0.10, "cached_input": 0.025, "output": 0.40, "context": 1_000_000,
+        "batch_input": 0.05, "batch_cached_input": 0.0125, "batch_output": 0.20,
+    },
+}  # fmt: skip
 # Used for models missing from the table (a local Ollama model costs nothing).
 LLM_DEFAULT_PRICING = {
     "input": env_float("LLM_PRICE_INPUT", 0.0),
@@ -333,6 +350,7 @@ LLM_DEFAULT_PRICING = {
     "output": env_float("LLM_PRICE_OUTPUT", 0.0),
     "context": env_int("LLM_CONTEXT_TOKENS", 32_000, minimum=1024),
 }
+LLM_BATCH_PRICE_FACTOR = env_float("LLM_BATCH_PRICE_FACTOR", 0.5, minimum=0.0)
 
 # --- Schemas ------------------------------------------------------------------------
 
@@ -359,6 +377,18 @@ PROCESSING_SAMPLE_SIZE = env_int("PROCESSING_SAMPLE_SIZE", 20, minimum=1)
 PROCESSING_PARALLEL_TASKS = env_int("PROCESSING_PARALLEL_TASKS", 4, minimum=1)
 PROCESSING_THREADS_PER_TASK = env_int("PROCESSING_THREADS_PER_TASK", 8, minimum=1)
 PROCESSING_TASK_SECONDS = env_int("PROCESSING_TASK_SECONDS", 120, minimum=5)
+
+# Batch mode (processing/batches.py): requests go to the provider's Batch API in files
+# of at most these many requests and bytes (OpenAI's limits: 50,000 and 200 MB), beat
+# asks after open batches every BATCH_POLL_SECONDS, and requests a batch did not
+# answer go through the live path ("live") or into a new batch ("batch").
+BATCH_ENABLED = env_bool("BATCH_ENABLED", True)
+BATCH_POLL_SECONDS = env_int("BATCH_POLL_SECONDS", 60, minimum=1)
+BATCH_MAX_REQUESTS_PER_FILE = env_int("BATCH_MAX_REQUESTS_PER_FILE", 50_000, minimum=1)
+BATCH_MAX_BYTES_PER_FILE = env_int("BATCH_MAX_BYTES_PER_FILE", 200 * 1024**2, minimum=1024)
+BATCH_FALLBACK = env_str("BATCH_FALLBACK", "live")
+if BATCH_FALLBACK not in ("live", "batch"):
+    raise ImproperlyConfigured(f"BATCH_FALLBACK must be live or batch, not {BATCH_FALLBACK!r}")
 
 # --- Exports ------------------------------------------------------------------------
 
@@ -410,6 +440,7 @@ SPECTACULAR_SETTINGS = {
         "DocumentStatusEnum": "projects.models.Document.Status",
         "MemberRoleEnum": "projects.models.ProjectMember.Role",
         "ProjectRoleEnum": "projects.access.PROJECT_ROLES",
+        "RunModeEnum": "schemas.estimate.MODES",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -7,6 +7,7 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
+    extend_schema_field,
     extend_schema_view,
 )
 from rest_framework import generics, serializers, status
@@ -19,7 +20,7 @@ from extractor.api import Conflict
 from processing import jobs
 from processing.estimates import draft_estimate
 from processing.inputs import JobCreateSerializer, ResumeSerializer
-from processing.models import JobDocument, ProcessingJob, ProcessingLog
+from processing.models import JobDocument, ProcessingJob, ProcessingLog, ProviderBatch
 from processing.selectors import (
     job_eta_seconds,
     job_get_for_user,
@@ -29,7 +30,33 @@ from processing.selectors import (
 )
 from projects import access
 from projects.selectors import project_get_for_user
+from schemas.estimate import MODES
 from schemas.inputs import EstimateQuerySerializer
+
+
+class ProviderBatchSerializer(serializers.ModelSerializer):
+    id = serializers.CharField(
+        source="provider_id", help_text="The provider's batch id (empty until submitted)."
+    )
+    request_counts = serializers.DictField(
+        child=serializers.IntegerField(), help_text="The provider's {total, completed, failed}."
+    )
+
+    class Meta:
+        model = ProviderBatch
+        fields = [
+            "id",
+            "status",
+            "request_counts",
+            "requests",
+            "bytes",
+            "created_at",
+            "submitted_at",
+            "ended_at",
+            "collected_at",
+            "error",
+        ]
+        read_only_fields = fields
 
 
 class JobSerializer(serializers.ModelSerializer):
@@ -40,6 +67,13 @@ class JobSerializer(serializers.ModelSerializer):
     estimated_cost_usd = serializers.FloatField(read_only=True, allow_null=True)
     budget_usd = serializers.FloatField(read_only=True, allow_null=True)
     eta_seconds = serializers.SerializerMethodField()
+    provider_batch = serializers.SerializerMethodField(
+        help_text="Batch mode: the job's latest provider batch {id, status, "
+        "request_counts}; null for a standard job or before the first submission."
+    )
+    provider_batches = serializers.SerializerMethodField(
+        help_text="Batch mode: every provider batch of the job (one per input file)."
+    )
 
     class Meta:
         model = ProcessingJob
@@ -47,6 +81,7 @@ class JobSerializer(serializers.ModelSerializer):
             "id",
             "project",
             "kind",
+            "mode",
             "status",
             "schema_version",
             "model",
@@ -66,6 +101,8 @@ class JobSerializer(serializers.ModelSerializer):
             "eta_seconds",
             "error",
             "simulated",
+            "provider_batch",
+            "provider_batches",
             "sample_size",
             "seed",
             "created_at",
@@ -76,6 +113,27 @@ class JobSerializer(serializers.ModelSerializer):
 
     def get_eta_seconds(self, job: ProcessingJob) -> int | None:
         return job_eta_seconds(job)
+
+    def _batches(self, job: ProcessingJob) -> list[ProviderBatch]:
+        if job.mode != ProcessingJob.Mode.BATCH:
+            return []
+        return list(job.batches.all())  # prefetched by the list's queryset
+
+    @extend_schema_field(ProviderBatchSerializer(allow_null=True))
+    def get_provider_batch(self, job: ProcessingJob) -> dict | None:
+        batches = self._batches(job)
+        if not batches:
+            return None
+        latest = batches[-1]
+        return {
+            "id": latest.provider_id or None,
+            "status": latest.status,
+            "request_counts": latest.request_counts or {},
+        }
+
+    @extend_schema_field(ProviderBatchSerializer(many=True))
+    def get_provider_batches(self, job: ProcessingJob) -> list[dict]:
+        return ProviderBatchSerializer(self._batches(job), many=True).data
 
 
 class JobItemSerializer(serializers.ModelSerializer):
@@ -163,6 +221,7 @@ class ProjectJobListView(generics.ListAPIView):
                 document_ids=data.get("document_ids"),
                 budget_usd=data.get("budget_usd"),
                 reliability_override=data.get("reliability_override", ""),
+                mode=data["mode"],
             )
         except (jobs.JobConflict, jobs.JobInputError) as exc:
             _raise_api_error(exc)
@@ -271,6 +330,7 @@ class EstimateSerializer(serializers.Serializer):
     model = serializers.CharField()
     prompt_tokens_per_call = serializers.IntegerField()
     basis = serializers.CharField()
+    mode = serializers.ChoiceField(choices=MODES, help_text="The price cost_usd is given at.")
     carried_values = serializers.IntegerField(
         help_text="Values the run reuses instead of asking: carried from the previous "
         "version, or already extracted for this one."
@@ -296,5 +356,6 @@ class DraftEstimateView(APIView):
             project=project,
             kind=query.validated_data["kind"],
             sample_size=query.validated_data.get("sample_size") or settings.PROCESSING_SAMPLE_SIZE,
+            mode=query.validated_data["mode"],
         )
         return Response(estimate.as_dict())

@@ -52,7 +52,7 @@ from django.db.models import F, QuerySet, Sum
 
 from processing import lifecycle
 from processing.lifecycle import job_log
-from processing.models import JobDocument, ProcessingJob, ProcessingLog
+from processing.models import JobDocument, ProcessingJob, ProcessingLog, ProviderBatch
 
 logger = logging.getLogger(__name__)
 Status = ProcessingJob.Status
@@ -242,7 +242,7 @@ def item_reservation_release(*, item_id: int, job_id: int) -> None:
 
 def job_reservations_reconcile() -> int:
     """Set each running or paused budgeted job's ``reserved_usd`` to what its items
-    hold; returns how many jobs were corrected.
+    (and its batches not collected yet) hold; returns how many jobs were corrected.
 
     The job row is locked first, then the items' sum is read: a reservation or settle
     still in progress (item row, then job row) either committed before the read, and
@@ -264,7 +264,11 @@ def job_reservations_reconcile() -> int:
             if held is None:
                 continue
             items = JobDocument.objects.filter(job_id=job_id).aggregate(total=Sum("reserved_usd"))
-            truth = items["total"] or Decimal(0)
+            # A batch job's submitted batches hold their estimates until collected.
+            batches = ProviderBatch.objects.filter(
+                job_id=job_id, collected_at__isnull=True
+            ).aggregate(total=Sum("reserved_usd"))
+            truth = (items["total"] or Decimal(0)) + (batches["total"] or Decimal(0))
             if held == truth:
                 continue
             ProcessingJob.objects.filter(pk=job_id).update(reserved_usd=truth)

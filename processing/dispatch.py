@@ -14,6 +14,7 @@ from extractor.celery import app as celery_app
 from processing.models import ProcessingJob
 
 RUN_JOB = "processing.tasks.run_job"
+BATCH_STEP = "processing.tasks.batch_job_step"
 
 # A runner handing over to its successor waits this long (about a minute) for the
 # broker to come back: a successor lost to a broker restart is never replaced while
@@ -47,3 +48,20 @@ def enqueue_runners(job: ProcessingJob, count: int | None = None, *, handoff: bo
     job_id = job.pk
     options = {"retry": True, "retry_policy": HANDOFF_RETRY_POLICY} if handoff else {}
     transaction.on_commit(lambda: [_runner_send(job_id, options) for _ in range(pending)])
+
+
+def enqueue_batch_step(job: ProcessingJob) -> None:
+    """Queue one step of a batch job (``batches.job_batch_step``) once the surrounding
+    transaction commits: submit what is pending, cancel, collect. Beat runs the same
+    step every ``BATCH_POLL_SECONDS``, so a lost message only waits for the next poll."""
+    job_id = job.pk
+    transaction.on_commit(lambda: celery_app.send_task(BATCH_STEP, args=(job_id,)))
+
+
+def enqueue_work(job: ProcessingJob) -> None:
+    """Start (or resume) a job's work the way its mode does it: runners for a standard
+    job, a batch step for a batch job."""
+    if job.mode == ProcessingJob.Mode.BATCH:
+        enqueue_batch_step(job)
+    else:
+        enqueue_runners(job)

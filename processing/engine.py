@@ -167,6 +167,14 @@ def document_extract(
             budget=budget,
         )
         per_group.setdefault(call["group"], []).append(values)
+    return merge_groups(per_group, group_variables)
+
+
+def merge_groups(
+    per_group: dict[int, list[dict[str, ValidatedValue]]], group_variables: dict[int, list[dict]]
+) -> dict[str, ValidatedValue]:
+    """A document's values from its calls' answers: one answer per variable group
+    as it is, the answers of a group's text chunks merged per variable type."""
     merged: dict[str, ValidatedValue] = {}
     for group, answers in per_group.items():
         if len(answers) == 1:
@@ -272,7 +280,9 @@ class Runner:
     def _loop(self) -> None:
         try:
             while time.monotonic() < self.deadline and _job_status(self.job.pk) == Status.RUNNING:
-                item = lifecycle.item_claim(job_id=self.job.pk, worker=self.worker)
+                item = lifecycle.item_claim(
+                    job_id=self.job.pk, worker=self.worker, live=lifecycle.live_items(self.job)
+                )
                 if item is None:
                     return
                 with self.lock:
@@ -343,7 +353,9 @@ def job_run(*, job_id: int, hostname: str = "local") -> None:
     Runner(job, hostname).run()
     if (
         _job_status(job_id) == Status.RUNNING
-        and JobDocument.objects.filter(job_id=job_id, status=ItemStatus.PENDING).exists()
+        and JobDocument.objects.filter(lifecycle.live_items(job), job_id=job_id)
+        .filter(status=ItemStatus.PENDING)
+        .exists()
     ):
         with transaction.atomic():
             enqueue_runners(job, count=1, handoff=True)

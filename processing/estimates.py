@@ -6,16 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import replace
-from decimal import Decimal
 
 from django.db.models import QuerySet
 
-from extractor.llm.pricing import cost_usd
 from processing import reuse
 from processing.models import JobDocument, ProcessingJob
 from projects.models import Project
 from schemas.changes import draft_changes
-from schemas.estimate import Estimate, estimate_run
+from schemas.estimate import STANDARD, Estimate, estimate_run
 from schemas.models import SchemaVersion
 from schemas.versions import schema_state
 
@@ -76,11 +74,17 @@ def job_estimate(
     kind: str,
     sample_size: int | None = None,
     document_ids: Collection[int] | QuerySet | None = None,
+    mode: str = STANDARD,
 ) -> Estimate:
     """The estimate shown before a run of ``version`` and stored on the job: only the
     values the version lacks are asked (``reuse.py``); what it holds is counted as
-    ``carried_values``."""
-    options = {"kind": kind, "sample_size": sample_size, "document_ids": document_ids}
+    ``carried_values``. ``mode``: the price its ``cost_usd`` is given at."""
+    options = {
+        "kind": kind,
+        "sample_size": sample_size,
+        "document_ids": document_ids,
+        "mode": mode,
+    }
     return job_estimates(project=project, version=version, runs={kind: options})[kind]
 
 
@@ -89,8 +93,9 @@ def job_estimates(
 ) -> dict[str, Estimate]:
     """Several runs of ``version`` estimated at once (step 4 shows a sample and the full
     run): the values held and the sample's correction are read once. ``runs`` maps a
-    name to ``estimate_run``'s ``kind``, ``sample_size`` and ``document_ids``; the held
-    values are read for the one run's documents, or every ready document for several."""
+    name to ``estimate_run``'s ``kind``, ``sample_size``, ``document_ids`` and ``mode``;
+    the held values are read for the one run's documents, or every ready document for
+    several."""
     model = project.model_name
     only = next(iter(runs.values())).get("document_ids") if len(runs) == 1 else None
     held = reuse.held_keys(
@@ -116,41 +121,42 @@ def job_estimates(
 
 
 def _corrected_by_sample(estimate: Estimate, ratios: tuple[float, float, int] | None) -> Estimate:
+    """The estimate with its tokens scaled by what the sample really used; its cost
+    follows its tokens (``Estimate.cost_usd``), in its mode."""
     if ratios is None:
         return estimate
     input_ratio, output_ratio, sampled = ratios
-    input_tokens = round(estimate.input_tokens * input_ratio)
-    output_tokens = round(estimate.output_tokens * output_ratio)
-    cost = cost_usd(
-        estimate.model,
-        prompt_tokens=input_tokens,
-        cached_tokens=0,
-        completion_tokens=output_tokens,
-    )
     return replace(
         estimate,
-        input_tokens=input_tokens,
-        output_tokens=output_tokens,
-        cost_usd=float(cost.quantize(Decimal("0.000001"))),
+        input_tokens=round(estimate.input_tokens * input_ratio),
+        output_tokens=round(estimate.output_tokens * output_ratio),
         basis=f"token counts corrected by {sampled} sampled document(s)",
     )
 
 
-def draft_estimate(*, project: Project, kind: str, sample_size: int | None = None) -> Estimate:
+def draft_estimate(
+    *, project: Project, kind: str, sample_size: int | None = None, mode: str = STANDARD
+) -> Estimate:
     """What the next run of ``kind`` costs if the draft is confirmed now (``draft_estimates``)."""
-    return draft_estimates(project=project, kinds=(kind,), sample_size=sample_size)[kind]
+    estimates = draft_estimates(project=project, kinds=(kind,), sample_size=sample_size, mode=mode)
+    return estimates[kind]
 
 
 def draft_estimates(
-    *, project: Project, kinds: tuple[str, ...], sample_size: int | None = None
+    *,
+    project: Project,
+    kinds: tuple[str, ...],
+    sample_size: int | None = None,
+    mode: str = STANDARD,
 ) -> dict[str, Estimate]:
     """What the next runs cost if the draft is confirmed now (step 3 and the API's
     ``/estimate/``): the current version's runs when the draft is that version; else
     runs of the new version, which would hold the current version's values of its
     unchanged variables (carried on confirming) and ask only for the rest. The draft
-    and the values held are read once for every kind."""
+    and the values held are read once for every kind. ``mode``: the price each
+    estimate's ``cost_usd`` is given at."""
     state = schema_state(project)
-    runs = {kind: {"kind": kind, "sample_size": sample_size} for kind in kinds}
+    runs = {kind: {"kind": kind, "sample_size": sample_size, "mode": mode} for kind in kinds}
     if state.current is not None and not state.dirty:
         return job_estimates(project=project, version=state.current, runs=runs)
     held: dict[int, frozenset[str]] = {}

@@ -15,7 +15,7 @@ from rest_framework import serializers
 from extractor.inputs import field_messages
 from processing import jobs
 from processing.models import ProcessingJob
-from schemas.inputs import SampleSizeField
+from schemas.inputs import ModeField, SampleSizeField
 
 
 class UsdAmountField(serializers.DecimalField):
@@ -49,6 +49,11 @@ class JobCreateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(
         choices=ProcessingJob.Kind.choices,
         error_messages={"required": KIND_MESSAGE, "invalid_choice": KIND_MESSAGE},
+    )
+    mode = ModeField(
+        help_text="standard: calls at once; batch: through the provider's Batch API, "
+        "answered within 24 h at the batch price (409 batch_unavailable when the "
+        "provider has none, 409 over_budget when the estimate exceeds budget_usd)."
     )
     sample_size = SampleSizeField(required=False)
     document_ids = serializers.ListField(

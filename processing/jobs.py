@@ -14,14 +14,16 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, QuerySet
 
+from extractor.llm.batch import batch_support
 from processing import lifecycle, reuse
 from processing.carry import carry_unchanged
-from processing.dispatch import enqueue_runners
+from processing.dispatch import enqueue_batch_step, enqueue_work
 from processing.estimates import job_estimate
 from processing.lifecycle import job_log
 from processing.models import JobDocument, ProcessingJob, ProcessingLog
 from processing.signals import full_run_requested
 from projects.models import Document, Project
+from schemas.inputs import MODE_MESSAGE
 from schemas.models import SchemaVersion
 from schemas.versions import current_version
 
@@ -198,13 +200,18 @@ def job_create(
     document_ids: list[int] | None = None,
     budget_usd: Decimal | None = None,
     reliability_override: str = "",
+    mode: str = ProcessingJob.Mode.STANDARD,
 ) -> ProcessingJob:
     """Snapshot the work of a new job (one item per document), estimate what exactly
     those documents will cost, and queue it. A full run first passes the gates later
     apps set (``signals.full_run_requested``: the reliability gate), unless the owner
-    gives ``reliability_override``, a reason that is recorded."""
+    gives ``reliability_override``, a reason that is recorded. ``mode="batch"`` sends
+    the requests through the provider's Batch API (``batches.py``): offered only when
+    the provider has one, and refused when its estimate exceeds the budget."""
     if kind not in ProcessingJob.Kind.values:
         raise JobInputError({"kind": ["Choose sample or full."]})
+    if mode not in ProcessingJob.Mode.values:
+        raise JobInputError({"mode": [MODE_MESSAGE.format(input=mode)]})
     if sample_size is not None and sample_size < 1:
         raise JobInputError({"sample_size": ["A sample needs at least one document."]})
     budget_usd = budget_checked(budget_usd)
@@ -252,8 +259,14 @@ def job_create(
             f"Every ready document already has every value of version {version.number} with "
             f"{model} (or is being processed). Nothing to run.",
         )
+    if mode == ProcessingJob.Mode.BATCH:
+        _batch_available()
     estimate = job_estimate(
-        project=project, version=version, kind=ProcessingJob.Kind.FULL, document_ids=chosen
+        project=project,
+        version=version,
+        kind=ProcessingJob.Kind.FULL,
+        document_ids=chosen,
+        mode=mode,
     )
     try:
         with transaction.atomic():
@@ -272,11 +285,15 @@ def job_create(
                         version=version,
                         kind=ProcessingJob.Kind.FULL,
                         document_ids=chosen,
+                        mode=mode,
                     )
+            if mode == ProcessingJob.Mode.BATCH:
+                _batch_within_budget(estimate.cost_usd, budget_usd)
             job = ProcessingJob.objects.create(
                 project=project,
                 schema_version=version,
                 kind=kind,
+                mode=mode,
                 model=model,
                 seed=seed if kind == ProcessingJob.Kind.SAMPLE else None,
                 sample_size=size if kind == ProcessingJob.Kind.SAMPLE else None,
@@ -292,9 +309,10 @@ def job_create(
                 job,
                 "job_created",
                 f"{job.get_kind_display()} job of {len(chosen)} document(s) with schema "
-                f"version {version.number} and {model}.",
+                f"version {version.number} and {model}"
+                + (" through the provider's Batch API." if mode == "batch" else "."),
                 user=user,
-                data={"seed": seed, "documents": len(chosen)},
+                data={"seed": seed, "documents": len(chosen), "mode": mode},
             )
             for gate in passed:
                 job_log(
@@ -305,7 +323,7 @@ def job_create(
                     level=ProcessingLog.Level.WARNING,
                     data=gate["data"],
                 )
-            enqueue_runners(job)
+            enqueue_work(job)
     except IntegrityError:
         # The same run, created by a concurrent request (a double click) a moment ago;
         # any other integrity error is a bug to see, not a conflict to report.
@@ -313,6 +331,28 @@ def job_create(
             raise
         raise _run_conflict(**run) from None
     return job
+
+
+def _batch_available() -> None:
+    """Batch mode needs a provider with a Batch API: 409 with the reason otherwise."""
+    support = batch_support()
+    if not support.available:
+        raise JobConflict(
+            f"Batch mode is not available: {support.reason}", code="batch_unavailable"
+        )
+
+
+def _batch_within_budget(estimate_usd: float, budget_usd: Decimal | None) -> None:
+    """A batch cannot be stopped half way like a standard run: one whose estimate
+    exceeds its budget is refused before anything is sent, with the figures."""
+    estimate = Decimal(str(estimate_usd))
+    if budget_usd is not None and estimate > budget_usd:
+        raise JobConflict(
+            f"The run should cost ${estimate:.4f} at the batch price, more than its budget "
+            f"of ${budget_usd:.4f}. Raise the budget, or run fewer documents.",
+            code="over_budget",
+            details={"estimated_cost_usd": float(estimate), "budget_usd": float(budget_usd)},
+        )
 
 
 def job_cancel(*, job: ProcessingJob, user=None) -> ProcessingJob:
@@ -326,6 +366,10 @@ def job_cancel(*, job: ProcessingJob, user=None) -> ProcessingJob:
     job_log(
         job, "job_cancelling", f"Cancelled by the user; {cancelled} item(s) dropped.", user=user
     )
+    if job.mode == ProcessingJob.Mode.BATCH:
+        # Its batches at the provider are cancelled (and what they answered recorded).
+        with transaction.atomic():
+            enqueue_batch_step(job)
     lifecycle.job_finish_if_done(job_id=job.pk)
     job.refresh_from_db()
     return job
@@ -353,7 +397,7 @@ def _retry_failed(*, job: ProcessingJob, user) -> ProcessingJob:
             raise JobConflict("The job has no failed documents to retry.", code="nothing_to_retry")
         job.refresh_from_db()
         job_log(job, "retry_failed", f"{count} failed document(s) queued again.", user=user)
-        enqueue_runners(job)
+        enqueue_work(job)
     return job
 
 
@@ -378,7 +422,7 @@ def job_resume(
         budget = f"${budget_usd:.2f}" if budget_usd is not None else "no budget"
         job_log(job, "job_resumed", f"Resumed with {budget}.", user=user)
         with transaction.atomic():
-            enqueue_runners(job)
+            enqueue_work(job)
     return job
 
 

@@ -21,6 +21,8 @@ Job (``ProcessingJob.status``), and who moves it::
 Work item (``JobDocument.status``)::
 
     pending  -> running                       item_claim           engine (a runner thread)
+    pending  -> running (in a batch)          items_claim_for_batch batches (submission)
+    running (in a batch) -> pending           items_unclaim_batch  batches (over budget)
     running  -> done                          item_done            outcomes.item_complete
     running  -> failed                        item_fail            outcomes.item_fail
     running  -> pending                       item_give_back       outcomes.item_give_back,
@@ -30,6 +32,11 @@ Work item (``JobDocument.status``)::
     pending  -> cancelled                     items_cancel_pending jobs.job_cancel
     pending  -> failed                        items_fail_pending   job_fail
     failed   -> pending                       job_requeue_failed   jobs.job_retry_failed
+
+An item in a provider batch is running under the worker name ``batch:<token>`` with no
+lease: the sweeper leaves it alone, and only the batch's collection (``batches.py``)
+moves it on, through the same transitions, to done, failed, cancelled, or pending for
+the live path.
 
 A running item is written only while it is held (``item_held``): still running, under
 the runner that claimed it, at the attempt it claimed. A runner that lost its item (the
@@ -199,8 +206,14 @@ def job_requeue_failed(*, job_id: int) -> int:
         )
         if status is None:
             return 0
+        # A batch job's failed items go into a new batch (batch cleared), as at first.
         count = JobDocument.objects.filter(job_id=job_id, status=ItemStatus.FAILED).update(
-            status=ItemStatus.PENDING, attempts=0, error="", lease_expires_at=None, worker=""
+            status=ItemStatus.PENDING,
+            attempts=0,
+            error="",
+            lease_expires_at=None,
+            worker="",
+            batch=None,
         )
         if count:
             ProcessingJob.objects.filter(pk=job_id, status=status).update(
@@ -216,9 +229,17 @@ def job_requeue_failed(*, job_id: int) -> int:
 # --- Work items -------------------------------------------------------------------------
 
 
-def item_claim(*, job_id: int, worker: str) -> JobDocument | None:
-    """pending -> running: take the next pending item of the job under a lease, or None
-    when there is none.
+def live_items(job: ProcessingJob) -> Q:
+    """The items live runners may take: all of a standard job's; of a batch job, only
+    those a provider batch sent back (the others wait for the next batch)."""
+    if job.mode == ProcessingJob.Mode.BATCH:
+        return Q(batch__isnull=False)
+    return Q()
+
+
+def item_claim(*, job_id: int, worker: str, live: Q | None = None) -> JobDocument | None:
+    """pending -> running: take the next pending item of the job (among ``live``) under
+    a lease, or None when there is none.
 
     The conditional UPDATE (status still pending) is what makes the claim safe: two
     runners may pick the same candidate, only one UPDATE changes a row. On PostgreSQL
@@ -230,7 +251,7 @@ def item_claim(*, job_id: int, worker: str) -> JobDocument | None:
         with transaction.atomic():
             candidate = (
                 JobDocument.objects.select_for_update(skip_locked=True)
-                .filter(job_id=job_id, status=ItemStatus.PENDING)
+                .filter(live or Q(), job_id=job_id, status=ItemStatus.PENDING)
                 .order_by("id")
                 .values_list("pk", flat=True)
                 .first()
@@ -247,6 +268,39 @@ def item_claim(*, job_id: int, worker: str) -> JobDocument | None:
         if claimed:
             return JobDocument.objects.select_related("document").get(pk=candidate)
     return None
+
+
+def batch_worker(token: str) -> str:
+    """The worker name under which a provider batch holds its items."""
+    return f"batch:{token}"
+
+
+def items_claim_for_batch(*, job_id: int, item_ids: list[int], batch) -> int:
+    """pending (never batched) -> running, held by ``batch`` (a ``ProviderBatch``) with
+    no lease; returns how many. An item another submitter took first is left out."""
+    return JobDocument.objects.filter(
+        pk__in=item_ids, job_id=job_id, status=ItemStatus.PENDING, batch__isnull=True
+    ).update(
+        status=ItemStatus.RUNNING,
+        batch=batch,
+        worker=batch_worker(batch.token),
+        attempts=F("attempts") + 1,
+        lease_expires_at=None,
+        started_at=timezone.now(),
+    )
+
+
+def items_unclaim_batch(*, batch) -> int:
+    """running (held by ``batch``, never submitted) -> pending, as if never claimed: the
+    budget refused the batch before anything was sent."""
+    return JobDocument.objects.filter(batch=batch, status=ItemStatus.RUNNING).update(
+        status=ItemStatus.PENDING,
+        batch=None,
+        worker="",
+        attempts=F("attempts") - 1,
+        started_at=None,
+        asked=None,
+    )
 
 
 def _held_by(worker: str) -> Q:

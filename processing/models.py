@@ -30,6 +30,13 @@ class ProcessingJob(models.Model):
         SAMPLE = "sample", "Sample"
         FULL = "full", "Full corpus"
 
+    class Mode(models.TextChoices):
+        """How the documents' requests reach the model: one call at a time, or in files
+        through the provider's Batch API (answered within 24 h, at the batch price)."""
+
+        STANDARD = "standard", "Standard"
+        BATCH = "batch", "Batch (up to 24 h, batch price)"
+
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
         RUNNING = "running", "Running"
@@ -53,6 +60,7 @@ class ProcessingJob(models.Model):
         SchemaVersion, on_delete=models.RESTRICT, related_name="jobs"
     )
     kind = models.CharField(max_length=10, choices=Kind.choices)
+    mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.STANDARD)
     status = models.CharField(max_length=24, choices=Status.choices, default=Status.QUEUED)
     model = models.CharField(max_length=100)
     seed = models.BigIntegerField(null=True, blank=True)
@@ -136,6 +144,10 @@ class JobDocument(models.Model):
     # The keys the model was asked for this document (processing/reuse.py): a partial
     # run asks only for what the version does not hold yet. Null: every variable.
     asked = models.JSONField(null=True, blank=True)
+    # The provider batch that holds (or held) this document's requests, in batch mode.
+    batch = models.ForeignKey(
+        "ProviderBatch", null=True, blank=True, on_delete=models.SET_NULL, related_name="items"
+    )
     # Budgeted jobs only (processing/budget.py): what this claim holds in the job's
     # reserved_usd, and what its settled calls already added to the job's cost_usd.
     reserved_usd = models.DecimalField(max_digits=14, decimal_places=6, default=Decimal("0"))
@@ -155,6 +167,73 @@ class JobDocument(models.Model):
 
     def __str__(self) -> str:
         return f"job {self.job_id} / document {self.document_id}"
+
+
+class ProviderBatch(models.Model):
+    """One file of a batch job's requests at the provider's Batch API
+    (``processing/batches.py`` has the life of one, and why each step is written down
+    before the next is taken).
+
+    ``token`` is ours, chosen before anything is sent: it names the uploaded file and
+    rides in the batch's metadata, so a worker killed between a request and writing its
+    answer here finds the file or the batch again instead of submitting twice.
+    """
+
+    class Status(models.TextChoices):
+        PREPARING = "preparing", "Preparing the file"
+        SUBMITTING = "submitting", "Submitting"
+        VALIDATING = "validating", "Validating"
+        IN_PROGRESS = "in_progress", "In progress"
+        FINALIZING = "finalizing", "Finalizing"
+        COMPLETED = "completed", "Completed"
+        FAILED = "failed", "Failed"
+        EXPIRED = "expired", "Expired"
+        CANCELLING = "cancelling", "Cancelling"
+        CANCELLED = "cancelled", "Cancelled"
+
+    # The provider's last word on it: nothing more will change there.
+    ENDED = frozenset({Status.COMPLETED, Status.FAILED, Status.EXPIRED, Status.CANCELLED})
+    # At the provider, answers still to come.
+    SUBMITTED = frozenset(
+        {Status.VALIDATING, Status.IN_PROGRESS, Status.FINALIZING, Status.CANCELLING}
+    )
+
+    job = models.ForeignKey(ProcessingJob, on_delete=models.CASCADE, related_name="batches")
+    token = models.CharField(max_length=40, unique=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PREPARING)
+    provider_id = models.CharField(max_length=200, blank=True, help_text="The provider's batch id.")
+    input_file_id = models.CharField(max_length=200, blank=True)
+    output_file_id = models.CharField(max_length=200, blank=True)
+    error_file_id = models.CharField(max_length=200, blank=True)
+    requests = models.PositiveIntegerField(default=0, help_text="Lines of the input file.")
+    bytes = models.PositiveBigIntegerField(default=0, help_text="Size of the input file.")
+    request_counts = models.JSONField(
+        default=dict, blank=True, help_text="The provider's {total, completed, failed}."
+    )
+    reserved_usd = models.DecimalField(
+        max_digits=14,
+        decimal_places=6,
+        default=Decimal("0"),
+        help_text="The batch's estimated cost, held against the job's budget until collected.",
+    )
+    error = models.TextField(blank=True)
+    # Who works on it now (submitting or collecting), until when: another worker takes
+    # it over only once the lease has run out.
+    worker = models.CharField(max_length=200, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    cancel_requested = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    collected_at = models.DateTimeField(null=True, blank=True)
+    polled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["collected_at", "status"])]
+
+    def __str__(self) -> str:
+        return f"batch {self.provider_id or self.token} of job {self.job_id}"
 
 
 class ExtractionQuerySet(ProjectScopedQuerySet):

@@ -38,6 +38,29 @@ class Spend:
     simulated: bool = False
 
 
+def spend_of(rows: list[LLMCall]) -> Spend:
+    """What ledger rows not written yet add up to (a batch's answers of one document)."""
+    return Spend(
+        llm_calls=sum(1 for row in rows if row.outcome != LLMCall.Outcome.CACHED),
+        input_tokens=sum(row.prompt_tokens for row in rows),
+        cached_tokens=sum(row.cached_tokens for row in rows),
+        output_tokens=sum(row.completion_tokens for row in rows),
+        cost_usd=sum((row.cost_usd for row in rows), Decimal("0")),
+        simulated=any(row.simulated for row in rows),
+    )
+
+
+def _added(a: Spend, b: Spend) -> Spend:
+    return Spend(
+        llm_calls=a.llm_calls + b.llm_calls,
+        input_tokens=a.input_tokens + b.input_tokens,
+        cached_tokens=a.cached_tokens + b.cached_tokens,
+        output_tokens=a.output_tokens + b.output_tokens,
+        cost_usd=a.cost_usd + b.cost_usd,
+        simulated=a.simulated or b.simulated,
+    )
+
+
 def _spend_since(*, job_id: int, document_id: int, since) -> Spend:
     """What the provider billed for this document since the item was claimed, read from
     the gateway's ledger: failed and truncated calls cost money too. Answers served from
@@ -163,15 +186,22 @@ def _item_close(
     fields: Callable[[Spend], dict],
     counts: dict | None = None,
     write: Callable[[], None] | None = None,
+    ledger: list[LLMCall] | None = None,
 ) -> bool:
     """One outcome of a claimed item, in one transaction that only commits while this
     runner still holds it: the item's transition (``move``, a ``lifecycle`` function,
     with ``fields`` of the document's spend and the budget it held cleared), then
-    ``write`` (the values), then the job's counters."""
+    ``ledger`` (a batch's answers for it, written with the outcome so a collection
+    repeated after a crash records them once), ``write`` (the values), then the job's
+    counters."""
     spend = _spend_since(job_id=job.pk, document_id=item.document_id, since=item.started_at)
+    if ledger:
+        spend = _added(spend, spend_of(ledger))
     with transaction.atomic():
         if not move(item=item, worker=worker, **fields(spend), **_BUDGET_CLEARED):
             return False
+        if ledger:
+            LLMCall.objects.bulk_create(ledger)
         if write is not None:
             write()
         ProcessingJob.objects.filter(pk=job.pk).update(
@@ -189,6 +219,7 @@ def item_complete(
     values: dict,
     budget: JobBudget | None = None,
     asked: list[dict] | None = None,
+    ledger: list[LLMCall] | None = None,
 ) -> bool:
     """Write the values of the ``asked`` variables (default: all the version's) and mark
     the item done, atomically; values whose evidence is not found or does not support
@@ -241,6 +272,7 @@ def item_complete(
             **({"flagged": F("flagged") + flagged} if flagged else {}),
         },
         write=write_values,
+        ledger=ledger,
     )
 
 
@@ -252,6 +284,7 @@ def item_give_back(
     reason: str,
     budget: JobBudget | None = None,
     refused: bool = False,
+    ledger: list[LLMCall] | None = None,
 ) -> bool:
     """A transient failure with attempts left, or (``refused``) a call the budget could
     not admit yet: the item goes back to the queue."""
@@ -262,6 +295,7 @@ def item_give_back(
         budget=budget,
         move=lifecycle.item_give_back,
         fields=lambda spend: {"error": reason, **(_attempt_refund(spend) if refused else {})},
+        ledger=ledger,
     )
     if won:
         job_log(
@@ -282,6 +316,7 @@ def item_fail(
     worker: str,
     reason: str,
     budget: JobBudget | None = None,
+    ledger: list[LLMCall] | None = None,
 ) -> bool:
     """An error retrying cannot fix, or the last attempt: the item fails, and what its
     calls cost is recorded all the same."""
@@ -293,6 +328,7 @@ def item_fail(
         move=lifecycle.item_fail,
         fields=lambda spend: {"error": reason, **_spent(spend)},
         counts={"processed": F("processed") + 1, "failed": F("failed") + 1},
+        ledger=ledger,
     )
     if won:
         job_log(
@@ -313,6 +349,7 @@ def item_release(
     worker: str,
     status: str,
     budget: JobBudget | None = None,
+    ledger: list[LLMCall] | None = None,
 ) -> None:
     """Cancelled or paused mid-document: no values are written; a paused job's item goes
     back to pending, a cancelled job's item is cancelled. Calls already answered for it
@@ -324,4 +361,5 @@ def item_release(
         budget=budget,
         move=lifecycle.item_give_back if status == ItemStatus.PENDING else lifecycle.item_cancel,
         fields=_attempt_refund,
+        ledger=ledger,
     )

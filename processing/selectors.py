@@ -23,13 +23,17 @@ def job_get_for_user(user, job_id: int, *, can: str = access.READ) -> Processing
 
 
 def jobs_for_project(project) -> QuerySet[ProcessingJob]:
-    return with_version_number(ProcessingJob.objects.filter(project=project))
+    return with_version_number(ProcessingJob.objects.filter(project=project)).prefetch_related(
+        "batches"
+    )
 
 
 def job_eta_seconds(job: ProcessingJob) -> int | None:
     """Remaining time at the pace so far; None until there is a pace to go by."""
     if job.status != ProcessingJob.Status.RUNNING or not job.processed or not job.started_at:
         return None
+    if job.mode == ProcessingJob.Mode.BATCH:
+        return None  # answers arrive a batch at a time, whenever the provider is done
     elapsed = (timezone.now() - job.started_at).total_seconds()
     return max(round(elapsed / job.processed * (job.total - job.processed)), 0)
 

@@ -84,7 +84,12 @@ def sweep(*, restarted_hostname: str | None = None) -> dict[str, int]:
         job.refresh_from_db()
         if job.status not in (Status.QUEUED, Status.RUNNING):
             continue
-        has_pending = JobDocument.objects.filter(job=job, status=ItemStatus.PENDING).exists()
+        # Documents live runners may take (a batch job's others wait for its batches).
+        has_pending = (
+            JobDocument.objects.filter(lifecycle.live_items(job), job=job)
+            .filter(status=ItemStatus.PENDING)
+            .exists()
+        )
         quiet = job.heartbeat_at is None or job.heartbeat_at < stale
         # Runners whose items came back are dead, and the job's other runners keep it
         # from ever looking quiet: replace each, or the job goes on with fewer to the end.

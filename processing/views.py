@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from extractor.inputs import field_messages
+from extractor.llm.batch import batch_support
 from extractor.throttling import wizard_throttle
 from processing import jobs
 from processing.estimates import draft_estimates, job_estimate, job_estimates
@@ -49,15 +50,19 @@ def _index_context(project) -> dict:
     project_jobs = jobs_for_project(project)
     latest_sample = project_jobs.filter(kind=ProcessingJob.Kind.SAMPLE).first()
     ready = project.documents.ready().count()
+    estimates = _estimates(project, version)
     context = project_context(project, step=4) | {
         "state": state,
         "version": version,
         "jobs": project_jobs[:50],
         "latest_sample": latest_sample,
-        "estimates": _estimates(project, version),
+        "estimates": estimates,
         "ready_count": ready,
         "default_sample_size": min(settings.PROCESSING_SAMPLE_SIZE, ready),
     }
+    if estimates.get("remaining") and context["can_manage"]:
+        # The full run's form offers batch mode, or shows why the provider cannot.
+        context["batch"] = batch_support()
     return context
 
 
@@ -105,6 +110,7 @@ def job_start(request: HttpRequest, project_id: int) -> HttpResponse:
             document_ids=data.get("document_ids"),
             budget_usd=data.get("budget_usd"),
             reliability_override=data.get("reliability_override", ""),
+            mode=data["mode"],
         )
     except jobs.JobInputError as exc:
         for problems in exc.errors.values():
@@ -145,11 +151,19 @@ def job_detail(request: HttpRequest, project_id: int, job_id: int) -> HttpRespon
         "item_statuses": JobDocument.Status.choices,
         "logs": job_logs(job)[:100],
         "active": job.status in ProcessingJob.ACTIVE,
+        "batches": _batches(job),
     }
     template = "wizard/step4/job.html"
     if request.htmx and request.htmx.target == "job-items":
         template += "#job-items"
     return render(request, template, context)
+
+
+def _batches(job: ProcessingJob) -> list:
+    """A batch job's files at the provider, oldest first; nothing for a standard job."""
+    if job.mode != ProcessingJob.Mode.BATCH:
+        return []
+    return list(job.batches.order_by("pk"))
 
 
 @require_GET
@@ -164,6 +178,7 @@ def job_progress(request: HttpRequest, project_id: int, job_id: int) -> HttpResp
         "counts": jobs.job_counts(job),
         "recent_logs": job_logs(job)[:8],
         "active": active,
+        "batches": _batches(job),
     }
     response = render(request, "wizard/step4/job.html#progress", context)
     if not active and request.htmx:

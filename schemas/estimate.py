@@ -4,13 +4,16 @@ Token counts per document are computed once at ingestion, so an estimate over 1,
 documents reads 1,000 integers instead of re-tokenising the corpus. The prompt's own
 tokens are counted exactly (tiktoken over the real messages and the JSON Schema,
 which providers bill as input too).
+
+The tokens do not depend on the mode of a run; only their price does. An estimate
+prices its tokens in its own ``mode`` (``cost_usd``) and in any other (``cost_for``),
+so a page shows the standard and the batch price of one run without estimating twice.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import asdict, dataclass
-from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -20,6 +23,19 @@ from projects.models import Project
 from schemas.calls import group_plans
 from schemas.planning import chunk_count
 
+# How a run's requests reach the model: one call at a time, or in files through the
+# provider's Batch API (answered within 24 hours, at the batch price). The values of
+# ``ProcessingJob.Mode``, here because estimates come before any job.
+STANDARD = "standard"
+BATCH = "batch"
+MODES = (STANDARD, BATCH)
+
+
+def _checked(mode: str) -> str:
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+    return mode
+
 
 @dataclass(frozen=True)
 class Estimate:
@@ -28,15 +44,44 @@ class Estimate:
     llm_calls: int
     input_tokens: int
     output_tokens: int
-    cost_usd: float
     model: str
     prompt_tokens_per_call: int
     basis: str = "token counts"
     # Values the run reuses instead of asking the model (processing/reuse.py).
     carried_values: int = 0
+    # The mode ``cost_usd`` is priced in.
+    mode: str = STANDARD
+
+    def __post_init__(self) -> None:
+        _checked(self.mode)
+
+    def cost_for(self, mode: str) -> float:
+        """USD of these tokens in ``mode`` (no prompt-cache discount is assumed): the
+        one place an estimate is priced."""
+        cost = cost_usd(
+            self.model,
+            prompt_tokens=self.input_tokens,
+            cached_tokens=0,
+            completion_tokens=self.output_tokens,
+            batch=_checked(mode) == BATCH,
+        )
+        return float(cost)
+
+    @property
+    def cost_usd(self) -> float:
+        """USD of the run in its own ``mode``."""
+        return self.cost_for(self.mode)
+
+    @property
+    def standard_cost_usd(self) -> float:
+        return self.cost_for(STANDARD)
+
+    @property
+    def batch_cost_usd(self) -> float:
+        return self.cost_for(BATCH)
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        return asdict(self) | {"cost_usd": self.cost_usd}
 
 
 def expected_output_tokens(variable_count: int) -> int:
@@ -54,6 +99,7 @@ def estimate_run(
     sample_size: int | None = None,
     document_ids: Collection[int] | QuerySet | None = None,
     held: Mapping[int, Collection[str]] | None = None,
+    mode: str = STANDARD,
 ) -> Estimate:
     """Documents, calls, tokens and cost of running ``variables`` over the project:
     its ready documents, or those of ``document_ids`` (ids, or a query of ids that the
@@ -63,6 +109,8 @@ def estimate_run(
     (carried from the previous version, or already extracted). A document is asked only
     for the rest, in groups planned over those variables alone, exactly as the engine
     will call; a document that holds every value costs nothing and is not counted.
+
+    ``mode``: ``standard`` or ``batch``, the price ``cost_usd`` is given at.
     """
     model = project.model_name
     documents = project.documents.ready()
@@ -97,19 +145,16 @@ def estimate_run(
             round(carried * scale),
         )
         documents_run = size
-    cost = cost_usd(
-        model, prompt_tokens=input_tokens, cached_tokens=0, completion_tokens=output_tokens
-    )
     return Estimate(
         kind=kind,
         documents=documents_run,
         llm_calls=calls,
         input_tokens=input_tokens,
         output_tokens=output_tokens,
-        cost_usd=float(cost.quantize(Decimal("0.000001"))),
         model=model,
         prompt_tokens_per_call=first_prompt or _prompt_tokens(model, instructions, variables),
         carried_values=carried,
+        mode=mode,
     )
 
 

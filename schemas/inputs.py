@@ -3,7 +3,8 @@
 A DRF serializer reads a page's query string as well as an API request (a blank
 optional field counts as not sent), so the step-4 page's live estimate and
 ``GET /projects/{id}/estimate/`` share one check and one set of messages. The sample
-size lives here, below processing, because an estimate asks for it before any job does.
+size and the mode live here, below processing, because an estimate asks for them
+before any job does.
 """
 
 from __future__ import annotations
@@ -11,9 +12,11 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from extractor.text import whole_number
+from schemas.estimate import MODES, STANDARD
 
 MAX_SAMPLE_SIZE = 10_000
 SAMPLE_SIZE_RULE = "A sample is a whole number of documents, 1 or more."
+MODE_MESSAGE = "“{input}” is not a mode: choose standard or batch."
 
 
 class SampleSizeField(serializers.IntegerField):
@@ -44,9 +47,25 @@ class SampleSizeField(serializers.IntegerField):
         return number
 
 
+class ModeField(serializers.ChoiceField):
+    """How a run's requests reach the model: ``standard`` (default) or ``batch``."""
+
+    default_error_messages = {"invalid_choice": MODE_MESSAGE}
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("default", STANDARD)
+        kwargs.setdefault(
+            "help_text",
+            "standard: one call at a time, started at once; batch: through the provider's "
+            "Batch API, answered within 24 hours at the batch price.",
+        )
+        super().__init__(choices=MODES, **kwargs)
+
+
 class EstimateQuerySerializer(serializers.Serializer):
     """The estimate's query: the API's estimate of the draft and the step-4 page's
     estimate of the sample being typed."""
 
     kind = serializers.ChoiceField(choices=["sample", "full"], default="sample")
     sample_size = SampleSizeField(required=False, default=None)
+    mode = ModeField(help_text="The price the cost is given at: standard, or batch.")

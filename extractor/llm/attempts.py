@@ -169,7 +169,7 @@ def run_attempts(
         response = outcome
         limiter.settle(ticket=ticket, tokens=response.prompt_tokens + response.completion_tokens)
         observe_headers(limiter, response.headers, next_tokens=tokens)
-        _check_finish(response, model=model, max_output_tokens=max_output_tokens)
+        check_finish(response, model=model, max_output_tokens=max_output_tokens)
         try:
             return parse_answer(response.content, json_schema), response.finish_reason
         except AnswerProblem as problem:
@@ -192,7 +192,7 @@ def _send_once(config: ProviderConfig, **request: Any) -> ProviderResponse | Tra
         return failure
 
 
-def _check_finish(response: ProviderResponse, *, model: str, max_output_tokens: int) -> None:
+def check_finish(response: ProviderResponse, *, model: str, max_output_tokens: int) -> None:
     if response.refusal:
         raise RefusalError(f"The model declined to answer: {response.refusal}")
     if response.finish_reason == "content_filter":

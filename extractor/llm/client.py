@@ -152,7 +152,7 @@ def send_chat(
     except openai.APIResponseValidationError as exc:
         raise _not_openai(config) from exc
     except openai.APIStatusError as exc:
-        raise _status_failure(exc, config=config, model=model) from exc
+        raise status_failure(exc, config=config, model=model) from exc
     except openai.APITimeoutError as exc:
         raise TransientFailure("timeout", f"no answer within {timeout:.0f} s") from exc
     except openai.APIConnectionError as exc:
@@ -189,11 +189,40 @@ def _response(completion: Any, headers: Mapping[str, str], status: int) -> Provi
     )
 
 
+def response_from_body(body: Mapping[str, Any], *, status: int = 200) -> ProviderResponse:
+    """A chat completion read from its JSON body (a batch output line carries one per
+    request), with the same fields as a live answer; odd shapes read as empty."""
+    choices = body.get("choices")
+    choice = choices[0] if isinstance(choices, list) and choices else {}
+    choice = choice if isinstance(choice, Mapping) else {}
+    message = choice.get("message") if isinstance(choice.get("message"), Mapping) else {}
+    usage = body.get("usage") if isinstance(body.get("usage"), Mapping) else {}
+    details = usage.get("prompt_tokens_details")
+    details = details if isinstance(details, Mapping) else {}
+    content, refusal = message.get("content"), message.get("refusal")
+    return ProviderResponse(
+        content=content if isinstance(content, str) else None,
+        refusal=refusal if isinstance(refusal, str) else None,
+        finish_reason=str(choice.get("finish_reason") or ""),
+        model=str(body.get("model") or ""),
+        prompt_tokens=_count(usage.get("prompt_tokens")),
+        cached_tokens=_count(details.get("cached_tokens")),
+        completion_tokens=_count(usage.get("completion_tokens")),
+        headers={},
+        simulated=False,
+        status=status,
+    )
+
+
+def _count(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+
+
 def is_simulated(headers: Mapping[str, str] | None) -> bool:
     return bool(headers) and str(headers.get(SIMULATED_HEADER, "")).lower() == "true"
 
 
-def _status_failure(exc: openai.APIStatusError, *, config: ProviderConfig, model: str) -> Exception:
+def status_failure(exc: openai.APIStatusError, *, config: ProviderConfig, model: str) -> Exception:
     status = exc.status_code
     headers = exc.response.headers
     detail = _provider_message(exc)

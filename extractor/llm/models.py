@@ -60,6 +60,11 @@ class LLMCall(models.Model):
         default=0, help_text="How many 429 answers this call met (and retried)."
     )
     error_code = models.CharField(max_length=64, blank=True)
+    batch_id = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The provider batch that answered it (billed at the batch price).",
+    )
     cached_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

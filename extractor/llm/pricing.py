@@ -3,6 +3,8 @@
 Providers answer with dated model names (``gpt-4o-mini-2024-07-18``); those are priced
 as the longest table entry they start with, so the table only lists families. Models
 missing from the table (a local Ollama model) use ``settings.LLM_DEFAULT_PRICING``.
+Requests answered through the provider's Batch API are billed at the entry's
+``batch_*`` prices, or at ``settings.LLM_BATCH_PRICE_FACTOR`` of the standard ones.
 """
 
 from __future__ import annotations
@@ -28,17 +30,43 @@ def pricing_for(model: str) -> dict:
     return dict(settings.LLM_DEFAULT_PRICING)
 
 
+PRICE_KINDS = ("input", "cached_input", "output")
+
+
+def prices_for(model: str, *, batch: bool = False) -> dict[str, Decimal]:
+    """USD per million tokens of each kind (``PRICE_KINDS``), standard or batch."""
+    entry = pricing_for(model)
+    standard = {
+        "input": Decimal(str(entry["input"])),
+        "cached_input": Decimal(str(entry.get("cached_input", entry["input"]))),
+        "output": Decimal(str(entry["output"])),
+    }
+    if not batch:
+        return standard
+    factor = Decimal(str(settings.LLM_BATCH_PRICE_FACTOR))
+    return {
+        kind: Decimal(str(entry[f"batch_{kind}"])) if f"batch_{kind}" in entry else price * factor
+        for kind, price in standard.items()
+    }
+
+
 def cost_usd(
-    model: str, *, prompt_tokens: int, cached_tokens: int, completion_tokens: int
+    model: str,
+    *,
+    prompt_tokens: int,
+    cached_tokens: int,
+    completion_tokens: int,
+    batch: bool = False,
 ) -> Decimal:
     """What a call costs: cached prompt tokens are billed at the cached price, the rest
-    of the prompt at the input price (``cached_tokens`` is part of ``prompt_tokens``)."""
-    prices = pricing_for(model)
+    of the prompt at the input price (``cached_tokens`` is part of ``prompt_tokens``);
+    ``batch``: at the Batch API's prices."""
+    prices = prices_for(model, batch=batch)
     cached = min(max(cached_tokens, 0), prompt_tokens)
     total = (
-        Decimal(prompt_tokens - cached) * Decimal(str(prices["input"]))
-        + Decimal(cached) * Decimal(str(prices.get("cached_input", prices["input"])))
-        + Decimal(completion_tokens) * Decimal(str(prices["output"]))
+        Decimal(prompt_tokens - cached) * prices["input"]
+        + Decimal(cached) * prices["cached_input"]
+        + Decimal(completion_tokens) * prices["output"]
     ) / _PER_MILLION
     return total.quantize(_COST_QUANTUM, rounding=ROUND_HALF_UP)
 

@@ -7,8 +7,12 @@ import re
 import pytest
 from django.utils.html import escape
 
+from extractor.llm.batch import Support, batch_support
+from extractor.templatetags.workbench import usd
+from processing import jobs
 from processing.engine import job_run
-from processing.models import Extraction, ProcessingJob
+from processing.estimates import draft_estimate
+from processing.models import Extraction, ProcessingJob, ProviderBatch
 
 pytestmark = pytest.mark.django_db
 
@@ -247,6 +251,7 @@ def test_a_job_answered_by_the_simulated_model_says_so(
         ("budget_usd", "ten"),
         ("budget_usd", "NaN"),
         ("budget_usd", "-1"),
+        ("mode", "overnight"),
     ],
 )
 def test_the_page_and_the_api_refuse_a_job_in_the_same_words(
@@ -276,3 +281,117 @@ def test_a_budget_is_read_the_same_way_from_the_page_and_the_api(
         "2.500000",
         "2.500000",
     ]
+
+
+def _radio(content: str, mode: str) -> str:
+    """The full run's radio button of ``mode`` on the step-4 page."""
+    return re.search(rf'<input type="radio" name="mode" value="{mode}"[^>]*>', content).group(0)
+
+
+def _stat(content: str, stat_id: str) -> str:
+    return re.search(rf'id="{stat_id}"><strong>([^<]*)</strong>', content).group(1)
+
+
+def test_step_4_shows_the_full_runs_standard_and_batch_prices_and_offers_batch_mode(
+    llm_simulator, client_logged_in, treaty_project
+):
+    assert batch_support(refresh=True).available  # the simulator has a Batch API
+    url = f"/projects/{treaty_project.pk}/processing/"
+    estimate = draft_estimate(project=treaty_project, kind="full")
+
+    content = client_logged_in.get(url).content.decode()
+
+    assert estimate.batch_cost_usd == pytest.approx(estimate.standard_cost_usd / 2, abs=1e-6)
+    assert _stat(content, "standard-cost") == usd(estimate.standard_cost_usd)
+    assert _stat(content, "batch-cost") == usd(estimate.batch_cost_usd)
+    assert "within up to 24 hours, at the batch price" in content
+    assert "start at once" in content
+    standard, batch = _radio(content, "standard"), _radio(content, "batch")
+    assert "checked" in standard
+    assert "checked" not in batch and "disabled" not in batch
+    # A refused run shows the page again with the mode that was chosen.
+    refused = client_logged_in.post(
+        url + "start/", {"kind": "full", "mode": "batch", "budget_usd": "ten"}
+    )
+    assert refused.status_code == 400
+    content = refused.content.decode()
+    assert "checked" in _radio(content, "batch") and "checked" not in _radio(content, "standard")
+
+
+def test_batch_mode_is_shown_disabled_with_the_reason_when_unavailable(
+    settings, llm_simulator, client_logged_in, treaty_project, monkeypatch
+):
+    settings.BATCH_ENABLED = False
+    url = f"/projects/{treaty_project.pk}/processing/"
+    reason = batch_support().reason
+    assert reason
+
+    content = client_logged_in.get(url).content.decode()
+
+    assert "disabled" in _radio(content, "batch") and "checked" not in _radio(content, "batch")
+    assert "checked" in _radio(content, "standard")
+    assert f'<small class="muted" id="batch-unavailable">{escape(reason)}</small>' in content
+    # The reason is the provider's words: shown as text, never as markup.
+    monkeypatch.setattr(
+        "processing.views.batch_support", lambda: Support(False, "<b>No</b> batches & co")
+    )
+    content = client_logged_in.get(url).content.decode()
+    assert "&lt;b&gt;No&lt;/b&gt; batches &amp; co" in content and "<b>No</b>" not in content
+
+
+def test_the_full_run_form_starts_a_batch_job_and_its_page_shows_the_batches(
+    llm_simulator, client_logged_in, treaty_project
+):
+    assert batch_support(refresh=True).available
+    response = client_logged_in.post(
+        f"/projects/{treaty_project.pk}/processing/start/", {"kind": "full", "mode": "batch"}
+    )
+    job = ProcessingJob.objects.get()
+    assert response["Location"] == f"/projects/{treaty_project.pk}/processing/jobs/{job.pk}/"
+    assert job.mode == ProcessingJob.Mode.BATCH
+    ProviderBatch.objects.filter(job=job).delete()  # whatever a worker may have begun
+    ProviderBatch.objects.create(
+        job=job,
+        token="t-1",
+        provider_id="batch_<abc>",
+        status=ProviderBatch.Status.IN_PROGRESS,
+        requests=5,
+        request_counts={"total": 5, "completed": 3, "failed": 1},
+    )
+    ProviderBatch.objects.create(job=job, token="t-2", requests=2)  # not submitted yet
+    job_url = f"/projects/{treaty_project.pk}/processing/jobs/{job.pk}/"
+
+    for content in (
+        client_logged_in.get(job_url).content.decode(),
+        client_logged_in.get(job_url + "progress/", HTTP_HX_REQUEST="true").content.decode(),
+    ):
+        table = re.search(r'<table class="data" id="job-batches".*?</table>', content, re.S)
+        rows = re.findall(r"<tr>(.*?)</tr>", table.group(0), re.S)[1:]
+        cells = [re.findall(r"<td[^>]*>(.*?)</td>", row, re.S) for row in rows]
+        assert [re.sub(r"<[^>]+>", "", cell) for cell in cells[0]] == [
+            "batch_&lt;abc&gt;",
+            "In progress",
+            "3",
+            "1",
+            "5",
+        ]
+        assert [re.sub(r"<[^>]+>", "", cell) for cell in cells[1]] == [
+            "not submitted yet",
+            "Preparing the file",
+            "0",
+            "0",
+            "2",
+        ]
+    detail = client_logged_in.get(job_url).content.decode()
+    assert f"mode: {escape(job.get_mode_display())}" in detail
+
+
+def test_a_standard_jobs_page_shows_its_mode_and_no_batches(client_logged_in, treaty_project, user):
+    job = jobs.job_create(project=treaty_project, user=user, kind="sample", sample_size=2)
+    job_url = f"/projects/{treaty_project.pk}/processing/jobs/{job.pk}/"
+
+    detail = client_logged_in.get(job_url).content.decode()
+    progress = client_logged_in.get(job_url + "progress/").content.decode()
+
+    assert "mode: Standard" in detail
+    assert "Batches at the provider" not in detail and "Batches at the provider" not in progress

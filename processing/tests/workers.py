@@ -41,7 +41,13 @@ class Worker:
     """
 
     def __init__(
-        self, simulator: Simulator, name: str, log: Path, *, env: dict[str, str] | None = None
+        self,
+        simulator: Simulator,
+        name: str,
+        log: Path,
+        *,
+        env: dict[str, str] | None = None,
+        beat: bool = False,
     ):
         self.env = {
             **os.environ,
@@ -62,6 +68,8 @@ class Worker:
         }
         self.name = name
         self.log = log
+        # An embedded beat (as `make run` has), for work only beat starts: batch polls.
+        self.beat = beat
         self.process: subprocess.Popen | None = None
 
     def start(self) -> Worker:
@@ -72,6 +80,9 @@ class Worker:
             "--hostname", self.name, "--loglevel", "INFO",
             "--without-gossip", "--without-mingle", "--without-heartbeat",
         ]  # fmt: skip
+        if self.beat:
+            schedule = self.log.with_name(f"beat-{self.name.split('@')[0]}.db")
+            command += ["--beat", "--schedule", str(schedule)]
         handle = self.log.open("ab")
         self.process = subprocess.Popen(
             command, cwd=BASE_DIR, env=self.env, stdout=handle, stderr=subprocess.STDOUT,

@@ -210,12 +210,67 @@ def test_sample_estimate_scales_to_the_sample(api, schema):
     assert sample["input_tokens"] == full["input_tokens"] // 2
 
 
+def test_batch_estimate_costs_half_the_standard_price(api, schema):
+    _documents_with_tokens(schema, [1000, 2000, 3000])
+    url = f"/api/v1/projects/{schema.pk}/estimate/?kind=full"
+    queries = ("", "&mode=standard", "&mode=batch")
+    default, standard, batch = (api.get(url + query).json() for query in queries)
+
+    assert (default["mode"], standard["mode"], batch["mode"]) == ("standard", "standard", "batch")
+    assert default == standard
+    # The same calls and tokens: only their price differs.
+    tokens = ("documents", "llm_calls", "input_tokens", "output_tokens")
+    assert [batch[key] for key in tokens] == [standard[key] for key in tokens]
+    assert batch["model"] == "gpt-4o-mini"
+    expected = (batch["input_tokens"] * 0.075 + batch["output_tokens"] * 0.30) / 1_000_000
+    assert batch["cost_usd"] == pytest.approx(expected, abs=1e-6)
+    assert batch["cost_usd"] == pytest.approx(standard["cost_usd"] / 2, abs=1e-6)
+    assert batch["cost_usd"] > 0
+
+
+def test_an_estimate_gives_both_prices_of_its_tokens(schema):
+    _documents_with_tokens(schema, [1000, 2000])
+    fields = ("key", "label", "type", "instructions", "allowed_values", "required")
+    variables = [
+        {field: getattr(variable, field) for field in fields}
+        for variable in Variable.objects.filter(project=schema)
+    ]
+    run = {"project": schema, "variables": variables, "instructions": "", "kind": "full"}
+    standard = estimate_run(**run)
+    batch = estimate_run(**run, mode="batch")
+
+    assert (standard.mode, batch.mode) == ("standard", "batch")
+    assert batch.cost_usd == standard.batch_cost_usd == batch.cost_for("batch")
+    assert standard.cost_usd == batch.standard_cost_usd == batch.cost_for("standard")
+    assert batch.as_dict()["cost_usd"] == batch.cost_usd
+    assert batch.as_dict()["mode"] == "batch"
+    with pytest.raises(ValueError, match="standard, batch"):
+        estimate_run(**run, mode="overnight")
+
+
 @pytest.mark.parametrize(
-    "query", ["?kind=weekly", "?kind=sample&sample_size=0", "?kind=sample&sample_size=x"]
+    "query",
+    [
+        "?kind=weekly",
+        "?kind=sample&sample_size=0",
+        "?kind=sample&sample_size=x",
+        "?kind=full&mode=overnight",
+        "?kind=full&mode=BATCH",
+    ],
 )
 def test_estimate_rejects_bad_parameters(api, schema, query):
     response = api.get(f"/api/v1/projects/{schema.pk}/estimate/{query}")
     assert response.status_code == 400
+
+
+def test_estimate_names_a_bad_mode(api, schema):
+    response = api.get(f"/api/v1/projects/{schema.pk}/estimate/?kind=full&mode=overnight")
+
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "validation_error"
+    assert error["details"] == {"mode": ["“overnight” is not a mode: choose standard or batch."]}
+    assert "choose standard or batch" in error["message"]
 
 
 def test_estimate_without_variables_is_409(api, project):
