@@ -385,7 +385,7 @@ PROCESSING_TASK_SECONDS = env_int("PROCESSING_TASK_SECONDS", 120, minimum=5)
 BATCH_ENABLED = env_bool("BATCH_ENABLED", True)
 BATCH_POLL_SECONDS = env_int("BATCH_POLL_SECONDS", 60, minimum=1)
 BATCH_MAX_REQUESTS_PER_FILE = env_int("BATCH_MAX_REQUESTS_PER_FILE", 50_000, minimum=1)
-BATCH_MAX_BYTES_PER_FILE = env_int("BATCH_MAX_BYTES_PER_FILE", 200 * 1024**2, minimum=1024)
+BATCH_MAX_BYTES_PER_FILE = env_size("BATCH_MAX_BYTES_PER_FILE", 200 * 1024**2)
 BATCH_FALLBACK = env_str("BATCH_FALLBACK", "live")
 if BATCH_FALLBACK not in ("live", "batch"):
     raise ImproperlyConfigured(f"BATCH_FALLBACK must be live or batch, not {BATCH_FALLBACK!r}")

@@ -4,7 +4,13 @@ from django.contrib import admin, messages
 
 from extractor.admin_mixins import DeletesWhatHangsOnIt
 from processing import jobs
-from processing.models import Extraction, JobDocument, ProcessingJob, ProcessingLog
+from processing.models import (
+    Extraction,
+    JobDocument,
+    ProcessingJob,
+    ProcessingLog,
+    ProviderBatch,
+)
 from projects.services import project_touch
 
 
@@ -22,12 +28,35 @@ class JobDocumentInline(admin.TabularInline):
         return super().get_queryset(request).filter(status__in=["running", "failed"])
 
 
+class ProviderBatchInline(admin.TabularInline):
+    """A batch job's files at the provider: where each stands, what it holds."""
+
+    model = ProviderBatch
+    fields = [
+        "provider_id",
+        "status",
+        "request_counts",
+        "requests",
+        "bytes",
+        "reserved_usd",
+        "submitted_at",
+        "ended_at",
+        "collected_at",
+        "error",
+    ]
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+
+
 @admin.register(ProcessingJob)
 class ProcessingJobAdmin(DeletesWhatHangsOnIt, admin.ModelAdmin):
     list_display = [
         "id",
         "project",
         "kind",
+        "mode",
         "status",
         "processed",
         "total",
@@ -36,13 +65,13 @@ class ProcessingJobAdmin(DeletesWhatHangsOnIt, admin.ModelAdmin):
         "model",
         "created_at",
     ]
-    list_filter = ["status", "kind", "model", "simulated", "created_at"]
+    list_filter = ["status", "kind", "mode", "model", "simulated", "created_at"]
     search_fields = ["project__name", "error", "id"]
     list_select_related = ["project"]
     raw_id_fields = ["project", "schema_version", "created_by"]
     readonly_fields = [field.name for field in ProcessingJob._meta.fields]
     date_hierarchy = "created_at"
-    inlines = [JobDocumentInline]
+    inlines = [ProviderBatchInline, JobDocumentInline]
     actions = ["retry_failed", "cancel"]
 
     def has_add_permission(self, request) -> bool:

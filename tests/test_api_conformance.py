@@ -45,7 +45,14 @@ SECOND_ROUND = "## Second round of the contract"
 
 
 # Sections of the second round that have been built, by their bold title.
-LANDED = ("Documents parsed by workers.", "Members", "Review.", "Coding rounds.")
+LANDED = (
+    "Documents parsed by workers.",
+    "Members",
+    "Schema iteration.",
+    "Processing.",
+    "Review.",
+    "Coding rounds.",
+)
 
 
 def first_round(text: str) -> str:
@@ -237,16 +244,47 @@ def test_contract_fields_are_in_the_document(document):
 
 
 def test_schema_iteration_is_in_the_document(document):
-    # The "Schema iteration" section of the second round (the batch mode of the estimate
-    # belongs to the batch issue): a version's changes, the estimate's carried values,
-    # the comparison of two versions.
+    # The "Schema iteration" section of the second round: a version's changes, the
+    # estimate's carried values and mode, the comparison of two versions.
     version = _properties(document, "Version")
     assert "changes" in version
-    assert "carried_values" in _properties(document, "Estimate")
+    assert {"carried_values", "mode"} <= _properties(document, "Estimate")
+    estimate = document["paths"][BASE_PATH + "/projects/{project_id}/estimate/"]["get"]
+    mode = next(p for p in estimate["parameters"] if p["name"] == "mode")
+    assert _enum(document, mode["schema"]) == ["standard", "batch"]
     compare = document["paths"][BASE_PATH + "/projects/{project_id}/schema/compare/"]["get"]
     assert {p["name"] for p in compare["parameters"] if p["in"] == "query"} >= {"a", "b"}
     assert {"key", "a", "b", "changed_values"} <= _properties(document, "CompareVariable")
     assert {"agreement", "kappa", "n"} <= _properties(document, "CompareSide")
+
+
+def test_batch_mode_is_in_the_document(document):
+    # The "Processing" section: a job's mode, simulated flag and provider batch.
+    job = document["components"]["schemas"]["Job"]["properties"]
+    assert {"mode", "simulated", "provider_batch"} <= set(job)
+    assert _enum(document, job["mode"]) == ["standard", "batch"]
+    batch = _ref(document, job["provider_batch"])
+    assert {"id", "status", "request_counts"} <= set(batch["properties"])
+    create = document["components"]["schemas"]["JobCreateRequest"]["properties"]
+    assert _enum(document, create["mode"]) == ["standard", "batch"]
+
+
+def _ref(document: dict, schema: dict) -> dict:
+    """The component a property points at (``$ref``, or the first of ``allOf``/``oneOf``)."""
+    ref = schema.get("$ref") or next(
+        (
+            part["$ref"]
+            for key in ("allOf", "oneOf")
+            for part in schema.get(key, [])
+            if "$ref" in part
+        ),
+        None,
+    )
+    return document["components"]["schemas"][ref.rsplit("/", 1)[1]] if ref else schema
+
+
+def _enum(document: dict, schema: dict) -> list[str]:
+    return _ref(document, schema)["enum"]
 
 
 def _enum_values(document: dict, component: str, field: str) -> list[str]:

@@ -58,7 +58,7 @@ def _drive(job_id: int, *, timeout: float = 30) -> ProcessingJob:
 
 
 def test_a_batch_run_codes_every_document_at_half_the_price(
-    api, user, batch_settings, start_llm_simulator
+    api, user, batch_settings, start_llm_simulator, admin_client
 ):
     simulator = start_llm_simulator(batch_delay_seconds=0.3)
     project = make_project(user)
@@ -94,6 +94,8 @@ def test_a_batch_run_codes_every_document_at_half_the_price(
     assert detail["provider_batch"]["request_counts"]["completed"] == len(TEXTS)
     assert detail["provider_batches"][0]["requests"] == len(TEXTS)
     assert detail["provider_batches"][0]["bytes"] > 0
+    page = admin_client.get(f"/admin/processing/processingjob/{job.pk}/change/")
+    assert page.status_code == 200 and created[0]["id"] in page.content.decode()
 
 
 def test_error_lines_go_through_the_live_path_and_only_they(
