@@ -56,6 +56,9 @@ def _prepare() -> dict[str, str]:
             OPENAI_API_KEY="simulated",
             LLM_SIMULATED="1",
         )
+        # The simulator's batches end in SIMULATOR_BATCH_DELAY seconds: a demo batch
+        # run is followed every few seconds, not every minute.
+        env.setdefault("BATCH_POLL_SECONDS", "5")
     os.environ.update(env)
 
     import django
@@ -122,12 +125,16 @@ def _commands(env: dict[str, str]) -> list[tuple[str, list[str]]]:
     if env.get("LLM_SIMULATED") == "1":
         sim_port = env["OPENAI_BASE_URL"].rsplit(":", 1)[1].split("/")[0]
         latency = env.get("SIMULATOR_LATENCY", "0.4")
+        batch_delay = env.get("SIMULATOR_BATCH_DELAY", "20")
         commands.append(
             (
                 "simulator",
-                [python, "manage.py", "simulate_llm", "--port", sim_port, "--latency", latency],
+                [
+                    python, "manage.py", "simulate_llm", "--port", sim_port,
+                    "--latency", latency, "--batch-delay-seconds", batch_delay,
+                ],
             )
-        )
+        )  # fmt: skip
     commands.append(
         (
             "worker",

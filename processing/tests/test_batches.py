@@ -279,3 +279,21 @@ def test_the_budget_is_held_at_submission_and_a_batch_that_does_not_fit_waits(
     job = _drive(job_id)
     assert job.status == "completed" and job.reserved_usd == 0
     assert len(simulator.batches()) == 1
+
+
+def test_with_the_batch_fallback_unanswered_documents_go_into_the_next_batch(
+    api, user, batch_settings, start_llm_simulator
+):
+    batch_settings.BATCH_FALLBACK = "batch"
+    simulator = start_llm_simulator(batch_delay_seconds=0.2, batch_error_every=2)
+    project = make_project(user)
+    job = _drive(_start(api, project)["id"])
+
+    assert job.status == "completed", job.error
+    # Each batch's every second request fails and goes into the next, alone.
+    assert [b["requests"] for b in simulator.batches()] == [5, 2, 1]
+    assert simulator.requests() == []
+    assert Extraction.objects.filter(job=job).count() == len(TEXTS) * 5
+    assert sorted(JobDocument.objects.filter(job=job).values_list("attempts", flat=True)) == [
+        1, 1, 1, 2, 3
+    ]  # fmt: skip
