@@ -41,14 +41,14 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from extractor.llm import batch as batch_api
 from extractor.llm import records
 from extractor.llm.batch import BatchAnswer, PreparedCall
 from extractor.llm.client import ProviderConfig, TransientFailure, provider_config
-from extractor.llm.errors import LLMConfigurationError, LLMError
+from extractor.llm.errors import LLMConfigurationError, LLMError, LLMRequestError, RefusalError
 from extractor.llm.pricing import cost_usd
 from extractor.llm.tokens import count_messages
 from processing import lifecycle
@@ -96,6 +96,7 @@ class Request:
 
 
 def _asked(version: SchemaVersion, keys: list[str] | None) -> list[dict]:
+    """The variables an item asks: all when ``keys`` is None."""
     if keys is None:
         return list(version.variables)
     wanted = set(keys)
@@ -145,48 +146,65 @@ def _estimated_cost(job: ProcessingJob, requests: list[Request]) -> Decimal:
     )
 
 
-# --- Leases on a batch's work ------------------------------------------------------------------
+# --- Leases on a batch's work ------------------------------------------------------------
+
+
+class LeaseLost(Exception):
+    """Another worker took this batch's work over (this one was too slow): stop."""
 
 
 def _worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-def _take(batch: ProviderBatch, worker: str) -> bool:
-    """Hold ``batch``'s work under ``worker`` unless another worker's lease runs."""
+def _lease_end():
+    return timezone.now() + timedelta(seconds=lease_seconds())
+
+
+def _take(batch_id: int, worker: str) -> ProviderBatch | None:
+    """The batch's row, read again once ``worker`` holds its work (no other worker's
+    lease runs); None when it is held elsewhere or already collected. Every decision
+    is made on this fresh row, never on one read before the lease was taken."""
     now = timezone.now()
     taken = (
-        ProviderBatch.objects.filter(pk=batch.pk, collected_at__isnull=True)
+        ProviderBatch.objects.filter(pk=batch_id, collected_at__isnull=True)
         .filter(Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now) | Q(worker=worker))
-        .update(worker=worker, lease_expires_at=now + timedelta(seconds=lease_seconds()))
+        .update(worker=worker, lease_expires_at=_lease_end())
     )
-    return bool(taken)
+    return ProviderBatch.objects.filter(pk=batch_id).first() if taken else None
 
 
-def _let_go(batch: ProviderBatch, worker: str) -> None:
-    ProviderBatch.objects.filter(pk=batch.pk, worker=worker).update(
+def _let_go(batch: ProviderBatch) -> None:
+    ProviderBatch.objects.filter(pk=batch.pk, worker=batch.worker).update(
         worker="", lease_expires_at=None
     )
 
 
 def _save(batch: ProviderBatch, **fields) -> None:
-    """Write what just happened to ``batch`` at once (autocommitted): the next step
-    may be a request a killed worker must not repeat."""
+    """Write what just happened to ``batch`` at once (autocommitted: the next step may
+    be a request a killed worker must not repeat), and renew the lease; LeaseLost if
+    another worker holds it now, which then goes on from what it reads."""
+    saved = ProviderBatch.objects.filter(pk=batch.pk, worker=batch.worker).update(
+        lease_expires_at=_lease_end(), **fields
+    )
+    if not saved:
+        raise LeaseLost(f"batch {batch.pk} is held by another worker now")
     for name, value in fields.items():
         setattr(batch, name, value)
-    ProviderBatch.objects.filter(pk=batch.pk).update(**fields)
 
 
 # --- Submitting --------------------------------------------------------------------------
 
 
 def _pending_for_batch(job: ProcessingJob):
+    """Documents waiting for a batch: pending and never in one (those a batch sent back
+    wait for live runners)."""
     return JobDocument.objects.filter(job=job, status=ItemStatus.PENDING, batch__isnull=True)
 
 
 def _reserve(job: ProcessingJob, batch: ProviderBatch, amount: Decimal) -> bool:
-    """Hold the batch's estimated cost against the job's budget; False (and the job
-    paused, with the figures) when it does not fit."""
+    """Hold the batch's estimated cost against the job's budget; False when the job
+    stopped, or (the job paused, with the figures) when it does not fit."""
     with transaction.atomic():
         row = (
             ProcessingJob.objects.select_for_update()
@@ -197,14 +215,11 @@ def _reserve(job: ProcessingJob, batch: ProviderBatch, amount: Decimal) -> bool:
         if row is None or row["status"] != Status.RUNNING:
             return False
         budget = row["budget_usd"]
-        if budget is not None and row["cost_usd"] + row["reserved_usd"] + amount > budget:
-            refused = (row["cost_usd"], row["reserved_usd"], budget)
-        else:
+        if budget is None or row["cost_usd"] + row["reserved_usd"] + amount <= budget:
             ProcessingJob.objects.filter(pk=job.pk).update(reserved_usd=F("reserved_usd") + amount)
-            ProviderBatch.objects.filter(pk=batch.pk).update(reserved_usd=amount)
-            batch.reserved_usd = amount
+            _save(batch, reserved_usd=amount)
             return True
-    cost, reserved, budget = refused
+    cost, reserved = row["cost_usd"], row["reserved_usd"]
     job_pause_for_budget(
         job_id=job.pk,
         message=(
@@ -247,14 +262,14 @@ class Built:
     size: int = 0
     requests: list[Request] | None = None
     documents: int = 0
+    oversize: str = ""  # why a document cannot go in any file (it goes live instead)
 
-    def add(self, item_requests: list[Request], config: ProviderConfig) -> None:
-        for request in item_requests:
-            line = batch_api.request_line(request.call, custom_id=request.custom_id, config=config)
+    def add(self, lines: list[tuple[Request, bytes]]) -> None:
+        for request, line in lines:
             self.spool.write(line)
             self.lines += 1
             self.size += len(line)
-        self.requests.extend(item_requests)
+            self.requests.append(request)
         self.documents += 1
 
     def content(self) -> bytes:
@@ -266,69 +281,6 @@ def _new_file() -> Built:
     return Built(spool=tempfile.SpooledTemporaryFile(max_size=32 * 1024**2), requests=[])
 
 
-def _unanswered(job, version, item: JobDocument, config: ProviderConfig) -> list[Request]:
-    """``item``'s requests the response cache cannot answer: those go in the file."""
-    return [
-        request
-        for request in item_requests(job, version, item)
-        if _cached(request.call, config) is None
-    ]
-
-
-def _fill(job: ProcessingJob, version: SchemaVersion, batch: ProviderBatch, config) -> Built | None:
-    """Claim pending documents into ``batch`` up to the file limits, writing their
-    requests into the input file as they come; None when no document was left.
-
-    Each item's ``asked`` keys (what the version lacks for it) are written with the
-    claim, so the requests can be built again from the items alone: by a worker that
-    resumes this submission, and when the answers are collected."""
-    max_requests, max_bytes = batch_api.file_limits()
-    built = _new_file()
-    full = False
-    while not full:
-        page = list(_pending_for_batch(job).order_by("id").select_related("document")[:_PAGE])
-        if not page:
-            break
-        held = held_keys(
-            version_id=version.pk,
-            model=job.model,
-            keys=version.variable_keys,
-            document_ids=[item.document_id for item in page],
-        )
-        chosen: dict[int, tuple[JobDocument, list[Request]]] = {}
-        lines = size = 0
-        for item in page:
-            has = held.get(item.document_id, frozenset())
-            keys = [key for key in version.variable_keys if key not in has]
-            item.asked = None if len(keys) == len(version.variable_keys) else keys
-            wanted = _unanswered(job, version, item, config)
-            add = sum(
-                len(batch_api.request_line(r.call, custom_id=r.custom_id, config=config))
-                for r in wanted
-            )
-            if (built.documents or chosen) and (
-                built.lines + lines + len(wanted) > max_requests
-                or built.size + size + add > max_bytes
-            ):
-                full = True
-                break
-            chosen[item.pk] = (item, wanted)
-            lines += len(wanted)
-            size += add
-        if not chosen:
-            break
-        lifecycle.items_claim_for_batch(job_id=job.pk, item_ids=list(chosen), batch=batch)
-        mine = set(batch.items.filter(pk__in=list(chosen)).values_list("pk", flat=True))
-        partial = {pk: item.asked for pk, (item, _) in chosen.items() if pk in mine and item.asked}
-        JobDocument.objects.filter(pk__in=mine - set(partial)).update(asked=None)
-        for pk, keys in partial.items():
-            JobDocument.objects.filter(pk=pk).update(asked=keys)
-        for pk, (_item, wanted) in chosen.items():
-            if pk in mine:
-                built.add(wanted, config)
-    return built if built.documents else None
-
-
 def _cached(call: PreparedCall, config: ProviderConfig) -> dict | None:
     if not settings.LLM_CACHE_ENABLED:
         return None
@@ -338,13 +290,88 @@ def _cached(call: PreparedCall, config: ProviderConfig) -> dict | None:
     return hit.response if hit is not None else None
 
 
+def _file_lines(requests: list[Request], config) -> list[tuple[Request, bytes]]:
+    """The input file's lines of a document's requests, those the cache cannot answer."""
+    return [
+        (r, batch_api.request_line(r.call, custom_id=r.custom_id, config=config))
+        for r in requests
+        if _cached(r.call, config) is None
+    ]
+
+
+def _fill(job: ProcessingJob, version: SchemaVersion, batch: ProviderBatch, config) -> Built | None:
+    """Claim pending documents into ``batch`` up to the file limits, writing their
+    requests into the input file as they come; None when no document was left.
+
+    Each item's ``asked`` keys (what the version lacks for it) and request hashes are
+    written with the claim: the requests are built again from the item alone (by a
+    worker that resumes this submission, and at collection), and an answer is used
+    only if its request is still the one sent."""
+    max_requests, max_bytes = batch_api.file_limits()
+    built = _new_file()
+    while True:
+        page = list(_pending_for_batch(job).order_by("id").select_related("document")[:_PAGE])
+        if not page:
+            break
+        held = held_keys(
+            version_id=version.pk,
+            model=job.model,
+            keys=version.variable_keys,
+            document_ids=[item.document_id for item in page],
+        )
+        chosen: dict[int, tuple[JobDocument, list[tuple[Request, bytes]]]] = {}
+        lines = size = 0
+        full = False
+        for item in page:
+            has = held.get(item.document_id, frozenset())
+            keys = [key for key in version.variable_keys if key not in has]
+            item.asked = None if len(keys) == len(version.variable_keys) else keys
+            requests = item_requests(job, version, item)
+            item.batch_requests = [request.call.request_hash for request in requests]
+            wanted = _file_lines(requests, config)
+            add = sum(len(line) for _, line in wanted)
+            alone_too_big = len(wanted) > max_requests or add > max_bytes
+            if built.documents or chosen:
+                if alone_too_big or (
+                    built.lines + lines + len(wanted) > max_requests
+                    or built.size + size + add > max_bytes
+                ):
+                    full = True
+                    break
+            elif alone_too_big:
+                # No file can hold it: this batch takes it alone and sends it live.
+                built.oversize = (
+                    f"{item.document.name}: {len(wanted)} request(s), {add:,} bytes, more "
+                    f"than a batch file holds ({max_requests:,} requests, {max_bytes:,} "
+                    "bytes); sent through the live path."
+                )
+                chosen[item.pk] = (item, [])
+                full = True
+                break
+            chosen[item.pk] = (item, wanted)
+            lines += len(wanted)
+            size += add
+        if chosen:
+            lifecycle.items_claim_for_batch(job_id=job.pk, item_ids=list(chosen), batch=batch)
+            mine = set(batch.items.filter(pk__in=list(chosen)).values_list("pk", flat=True))
+            claimed = [item for pk, (item, _) in chosen.items() if pk in mine]
+            JobDocument.objects.bulk_update(claimed, ["asked", "batch_requests"])
+            for pk, (_item, wanted) in chosen.items():
+                if pk in mine:
+                    built.add(wanted)
+            _save(batch)  # a page done: the lease goes on
+        if full or not chosen:
+            break
+    return built if built.documents else None
+
+
 def _rebuilt(job, version, batch: ProviderBatch, config) -> Built:
     """The input file of a batch whose submission a stopped worker left before the
     upload, from the items it holds."""
     built = _new_file()
     held = batch.items.filter(status=ItemStatus.RUNNING).select_related("document").order_by("id")
     for item in held.iterator(chunk_size=_PAGE):
-        built.add(_unanswered(job, version, item, config), config)
+        built.add(_file_lines(item_requests(job, version, item), config))
     return built
 
 
@@ -359,11 +386,14 @@ def _submit(
     provider (or, with every request answered by the cache, straight to collection)."""
     if batch.status == BatchStatus.PREPARING and not batch.input_file_id:
         built = built or _rebuilt(job, version, batch, config)
+        if built.oversize:
+            _end(batch, BatchStatus.FAILED, built.oversize)
+            return
         content = built.content()
         _save(batch, requests=built.lines, bytes=len(content))
         if built.lines == 0:
             # The cache answers every request: collected at once, nothing is sent.
-            _save(batch, status=BatchStatus.COMPLETED, ended_at=timezone.now())
+            _end(batch, BatchStatus.COMPLETED)
             return
         if not batch.reserved_usd and not _reserve(
             job, batch, _estimated_cost(job, built.requests)
@@ -405,38 +435,44 @@ def _filename(batch: ProviderBatch) -> str:
 
 
 def _unclaim(job: ProcessingJob, batch: ProviderBatch) -> None:
-    """A batch that will not be submitted (refused by the budget) gives its documents
-    back, untouched, and goes away."""
+    """A batch that will not be submitted (the budget refused it, or the job stopped)
+    gives its documents back, untouched, and goes away; a cancelled job's are cancelled."""
     with transaction.atomic():
         lifecycle.items_unclaim_batch(batch=batch)
         batch.delete()
+        if _job_status(job.pk) == Status.CANCELLING:
+            lifecycle.items_cancel_pending(job_id=job.pk)
+
+
+def _end(batch: ProviderBatch, status: str, error: str = "") -> None:
+    """The batch will change no more (here, or at the provider): it is collected next."""
+    fields = {"status": status, "ended_at": batch.ended_at or timezone.now()}
+    if error:
+        fields["error"] = error[:2000]
+    _save(batch, **fields)
 
 
 def _submit_all(job: ProcessingJob, version: SchemaVersion, config, worker: str) -> None:
     """Finish the submissions a stopped worker left, then submit what is pending."""
-    for batch in job.batches.filter(
+    unsubmitted = job.batches.filter(
         status__in=[BatchStatus.PREPARING, BatchStatus.SUBMITTING], collected_at__isnull=True
-    ):
-        if _take(batch, worker):
-            try:
-                _submit(job, version, batch, config)
-            finally:
-                _let_go(batch, worker)
+    ).values_list("pk", flat=True)
+    for batch_id in unsubmitted:
+        _work_on(job, batch_id, worker, lambda batch: _submit(job, version, batch, config))
     while _job_status(job.pk) == Status.RUNNING and _pending_for_batch(job).exists():
         batch = ProviderBatch.objects.create(
-            job=job,
-            token=uuid.uuid4().hex,
-            worker=worker,
-            lease_expires_at=timezone.now() + timedelta(seconds=lease_seconds()),
+            job=job, token=uuid.uuid4().hex, worker=worker, lease_expires_at=_lease_end()
         )
-        built = _fill(job, version, batch, config)
-        if built is None:
-            batch.delete()  # another step took them first
-            return
-        try:
-            _submit(job, version, batch, config, built)
-        finally:
-            _let_go(batch, worker)
+
+        def fill_and_submit(batch: ProviderBatch) -> None:
+            built = _fill(job, version, batch, config)
+            if built is None:
+                batch.delete()  # another step took them first
+            else:
+                _submit(job, version, batch, config, built)
+
+        if not _work_on(job, batch.pk, worker, fill_and_submit):
+            return  # a problem is logged; the next poll goes on
 
 
 # --- Polling and cancelling --------------------------------------------------------------
@@ -466,42 +502,41 @@ def _poll(batch: ProviderBatch, config) -> None:
 
 
 def _cancel(job: ProcessingJob, batch: ProviderBatch, config) -> None:
-    """Ask the provider to stop ``batch``; what it answered until then is collected
-    (and billed) like any answer."""
-    state = batch_api.cancel_batch(config, batch.provider_id)
+    """Ask the provider to stop ``batch`` (noted first: asked once). A batch that ended
+    meanwhile refuses: its answers are then collected as they are."""
     _save(batch, cancel_requested=True)
-    _record_state(batch, state)
+    try:
+        _record_state(batch, batch_api.cancel_batch(config, batch.provider_id))
+    except (LLMError, TransientFailure) as exc:
+        if isinstance(exc, batch_api.BatchGoneError):
+            raise
+        _poll(batch, config)  # ended already (409/400), or a passing failure
     job_log(job, "batch_cancelling", f"Asked the provider to cancel batch {batch.provider_id}.")
+
+
+def _overdue(batch: ProviderBatch) -> bool:
+    """A submitted batch past its 24 h window and an hour's grace, or one whose
+    submission has failed for an hour: given up on, its documents sent back."""
+    now = timezone.now()
+    if batch.submitted_at is not None:
+        return now - batch.submitted_at > timedelta(hours=25)
+    return now - batch.created_at > timedelta(hours=1)
 
 
 # --- Collecting --------------------------------------------------------------------------
 
 
-def _results(batch: ProviderBatch, config) -> tuple[dict[str, dict], bool]:
-    """The output and error files' lines by ``custom_id``, and whether simulated."""
-    lines: dict[str, dict] = {}
-    simulated = False
-    for file_id in (batch.error_file_id, batch.output_file_id):  # output wins
-        if not file_id:
-            continue
-        content, fake = batch_api.file_content(config, file_id)
-        simulated = simulated or fake
-        for line in batch_api.result_lines(content):
-            lines[line["custom_id"]] = line
-    return lines, simulated
-
-
 def _answers_for(
     item: JobDocument,
     requests: list[Request],
-    lines: dict[str, dict],
+    results: batch_api.ResultFile,
     *,
     batch: ProviderBatch,
     config,
-    simulated: bool,
 ) -> tuple[dict[str, BatchAnswer | dict], list]:
-    """Each request's answer (a line read, or the cache's data) and the ledger rows of
-    the lines; a request with neither is missing from the mapping."""
+    """Each request's answer (a result line read, or the cache's data) and the ledger
+    rows of the lines that ran; a request with neither is missing from the mapping.
+    Lines of requests that changed since they were sent are billed, not used."""
     answers: dict[str, BatchAnswer | dict] = {}
     ledger = []
     context = {
@@ -510,26 +545,38 @@ def _answers_for(
         "job_id": item.job_id,
         "document_id": item.document_id,
     }
-    for request in requests:
-        line = lines.get(request.custom_id)
+    sent = item.batch_requests or [request.call.request_hash for request in requests]
+    same = sent == [request.call.request_hash for request in requests]
+    row = {"batch_id": batch.provider_id, "base_url": config.base_url, "context": context}
+    row["simulated"] = results.simulated
+    for number, request_hash in enumerate(sent):
+        custom_id = f"{item.pk}-{number}"
+        line = results.get(custom_id)
+        request = requests[number] if same else None
         if line is not None:
-            answer = batch_api.read_answer(line, request.call)
-            answers[request.custom_id] = answer
+            answer = (
+                batch_api.read_answer(line, request.call)
+                if request is not None
+                else batch_api.usage_only(
+                    line, "The document or its schema changed since the batch was sent."
+                )
+            )
             if answer.status is not None:  # it ran (an expired batch's leftovers did not)
                 ledger.append(
                     batch_api.ledger_row(
                         answer,
-                        request.call,
-                        batch_id=batch.provider_id,
-                        base_url=config.base_url,
-                        simulated=simulated,
-                        context=context,
+                        request_hash=request_hash,
+                        model=item.job.model,
+                        max_output_tokens=request.call.max_output_tokens if request else None,
+                        **row,
                     )
                 )
-            continue
-        cached = _cached(request.call, config)
-        if cached is not None:
-            answers[request.custom_id] = cached
+            if request is not None:
+                answers[custom_id] = answer
+        elif request is not None:
+            cached = _cached(request.call, config)
+            if cached is not None:
+                answers[custom_id] = cached
     return answers, ledger
 
 
@@ -553,74 +600,155 @@ def _values(item: JobDocument, version: SchemaVersion, requests, answers) -> dic
     return merge_groups(per_group, group_variables)
 
 
-def _why_not(requests, answers, batch: ProviderBatch) -> str:
+def _problem(requests, answers, batch: ProviderBatch) -> tuple[str, bool]:
+    """Why the document has no values, and whether asking again cannot help (a refusal,
+    a request the provider rejects)."""
     for request in requests:
         answer = answers.get(request.custom_id)
         if isinstance(answer, BatchAnswer) and answer.error is not None:
-            return answer.error.message
+            final = isinstance(answer.error, RefusalError | LLMRequestError)
+            return answer.error.message, final
         if answer is None:
             name = batch.provider_id or batch.token
-            return f"Batch {name} ended {batch.status} without answering it."
-    return "No usable answer in the batch."
+            reason = f" ({batch.error})" if batch.error else ""
+            return f"Batch {name} ended {batch.status} without answering it{reason}.", False
+    return "No usable answer in the batch.", False
 
 
-def _collect_item(job, version, item: JobDocument, *, batch, lines, config, simulated) -> str:
+def _collect_item(job, version, item: JobDocument, *, batch, results, config) -> str:
     """Record what ``batch`` answered for one document; returns ``done``, ``retry``,
     ``failed`` or ``cancelled``."""
-    worker = lifecycle.batch_worker(batch.token)
     requests = item_requests(job, version, item)
-    answers, ledger = _answers_for(
-        item, requests, lines, batch=batch, config=config, simulated=simulated
-    )
-    outcome = {"job": job, "item": item, "worker": worker, "ledger": ledger}
+    answers, ledger = _answers_for(item, requests, results, batch=batch, config=config)
+    outcome = {
+        "job": job,
+        "item": item,
+        "worker": lifecycle.batch_worker(batch.token),
+        "ledger": ledger,
+    }
     if _job_status(job.pk) == Status.CANCELLING:
+        # Billed answers are in the ledger (and the cache); a cancelled job writes none.
         item_release(**outcome, status=ItemStatus.CANCELLED)
         return "cancelled"
     values = _values(item, version, requests, answers)
     if values is not None:
         item_complete(**outcome, version=version, values=values, asked=_asked(version, item.asked))
         return "done"
-    reason = _why_not(requests, answers, batch)
-    if item.attempts < settings.PROCESSING_MAX_ATTEMPTS:
-        item_give_back(**outcome, reason=reason)
-        if settings.BATCH_FALLBACK == "batch":
-            JobDocument.objects.filter(pk=item.pk, status=ItemStatus.PENDING).update(batch=None)
-        return "retry"
-    item_fail(**outcome, reason=f"Gave up after {item.attempts} attempt(s): {reason}")
-    return "failed"
+    reason, final = _problem(requests, answers, batch)
+    if final or item.attempts >= settings.PROCESSING_MAX_ATTEMPTS:
+        item_fail(**outcome, reason=f"Gave up after {item.attempts} attempt(s): {reason}")
+        return "failed"
+    item_give_back(**outcome, reason=reason)
+    if settings.BATCH_FALLBACK == "batch":
+        JobDocument.objects.filter(pk=item.pk, status=ItemStatus.PENDING).update(batch=None)
+    return "retry"
 
 
-def _collect(job: ProcessingJob, version: SchemaVersion, batch: ProviderBatch, config) -> None:
-    """Record every answer of an ended batch; the documents it did not answer go back."""
-    lines, simulated = _results(batch, config) if batch.provider_id else ({}, False)
-    tally = {"done": 0, "retry": 0, "failed": 0, "cancelled": 0}
-    held = batch.items.filter(status=ItemStatus.RUNNING).select_related("document", "job")
-    for item in held.iterator(chunk_size=_PAGE):
-        tally[
-            _collect_item(
-                job, version, item, batch=batch, lines=lines, config=config, simulated=simulated
-            )
-        ] += 1
+def _collect(job: ProcessingJob, version: SchemaVersion, batch: ProviderBatch, config) -> int:
+    """Record every answer of an ended batch; the documents it did not answer go back.
+    Returns how many went back to live runners."""
+    results = batch_api.ResultFile()
+    try:
+        for file_id in (batch.error_file_id, batch.output_file_id):  # output lines win
+            if file_id:
+                results.add(config, file_id)
+        tally = {"done": 0, "retry": 0, "failed": 0, "cancelled": 0}
+        held = batch.items.filter(status=ItemStatus.RUNNING).select_related("document", "job")
+        for item in held.iterator(chunk_size=_PAGE):
+            tally[
+                _collect_item(job, version, item, batch=batch, results=results, config=config)
+            ] += 1
+            if sum(tally.values()) % _PAGE == 0:
+                _save(batch)  # the lease goes on
+    finally:
+        results.close()
     _release_reservation(job.pk, batch)
     _save(batch, collected_at=timezone.now())
-    if simulated:
+    if results.simulated:
         ProcessingJob.objects.filter(pk=job.pk).update(simulated=True)
-    level = (
-        ProcessingLog.Level.INFO
-        if not (tally["retry"] or tally["failed"])
-        else ProcessingLog.Level.WARNING
-    )
+    if batch.input_file_id:
+        batch_api.delete_file(config, batch.input_file_id)
+    _log_collected(job, batch, tally)
+    return tally["retry"] if settings.BATCH_FALLBACK == "live" else 0
+
+
+def _log_collected(job: ProcessingJob, batch: ProviderBatch, tally: dict[str, int]) -> None:
     again = "the live path" if settings.BATCH_FALLBACK == "live" else "the next batch"
+    parts = [
+        f"{tally['done']} document(s) done",
+        f"{tally['retry']} sent to {again}",
+        f"{tally['failed']} failed",
+    ]
+    if tally["cancelled"]:
+        parts.append(f"{tally['cancelled']} cancelled")
+    name = batch.provider_id or batch.token
+    error = f" {batch.error}" if batch.error else ""
     job_log(
         job,
         f"batch_{batch.status}",
-        f"Batch {batch.provider_id or batch.token} {batch.get_status_display().lower()}: "
-        f"{tally['done']} document(s) done, {tally['retry']} sent to {again}, "
-        f"{tally['failed']} failed"
-        + (f", {tally['cancelled']} cancelled" if tally["cancelled"] else "")
-        + (f". {batch.error}" if batch.error else "."),
-        level=level,
+        f"Batch {name} {batch.get_status_display().lower()}: {', '.join(parts)}.{error}",
+        level=ProcessingLog.Level.WARNING
+        if tally["retry"] or tally["failed"]
+        else ProcessingLog.Level.INFO,
         data={"batch": batch.provider_id, **tally, "request_counts": batch.request_counts},
+    )
+
+
+# --- One batch's work, whatever happens -----------------------------------------------------
+
+
+def _work_on(job: ProcessingJob, batch_id: int, worker: str, action) -> bool:
+    """Run ``action`` on the batch under this worker's lease; a problem with one batch
+    never stops the job's others. Returns False when the action did not finish."""
+    batch = _take(batch_id, worker)
+    if batch is None:
+        return True  # another worker has it
+    try:
+        action(batch)
+        return True
+    except LeaseLost:
+        logger.warning("batch %s: taken over by another worker", batch_id)
+    except batch_api.BatchUnavailableError as exc:
+        _unavailable(job, batch, exc.message)
+    except (LLMError, TransientFailure) as exc:
+        _trouble(job, batch, exc)
+    finally:
+        _let_go(batch)
+    return False
+
+
+def _unavailable(job: ProcessingJob, batch: ProviderBatch, message: str) -> None:
+    """No Batch API at the provider: this batch's documents fail with the reason and the
+    job stops, as a missing API key stops a live job ("retry failed" starts again)."""
+    for item in batch.items.filter(status=ItemStatus.RUNNING).select_related("job"):
+        item_fail(job=job, item=item, worker=lifecycle.batch_worker(batch.token), reason=message)
+    _release_reservation(job.pk, batch)
+    _save(batch, status=BatchStatus.FAILED, error=message[:2000], collected_at=timezone.now())
+    lifecycle.job_fail(job_id=job.pk, message=message)
+
+
+def _trouble(job: ProcessingJob, batch: ProviderBatch, exc: Exception) -> None:
+    """A provider problem with one batch: tried again at the next poll while it may
+    pass; a submission the provider refuses for good (a 4xx answer: nothing was
+    created), a batch it no longer knows, or one overdue ends the batch here, and its
+    documents go back to the job."""
+    message = exc.message if isinstance(exc, LLMError) else str(exc)
+    unsubmitted = not batch.provider_id
+    if isinstance(exc, LLMConfigurationError) and unsubmitted:
+        _unavailable(job, batch, message)  # no key, a refused key: nothing can be sent
+        return
+    final = isinstance(exc, batch_api.BatchGoneError) or (
+        unsubmitted and isinstance(exc, LLMError) and exc.permanent
+    )
+    if not (final or _overdue(batch)):
+        logger.warning("batch %s of job %s: %s; trying again later", batch.pk, job.pk, message)
+        return
+    _end(batch, BatchStatus.EXPIRED if batch.provider_id else BatchStatus.FAILED, message)
+    job_log(
+        job,
+        "batch_given_up",
+        f"Batch {batch.provider_id or batch.token}: {message}",
+        level=ProcessingLog.Level.WARNING,
     )
 
 
@@ -631,12 +759,8 @@ def _job_status(job_id: int) -> str | None:
     return ProcessingJob.objects.filter(pk=job_id).values_list("status", flat=True).first()
 
 
-def _provider() -> ProviderConfig:
-    return provider_config()
-
-
 def job_batch_step(*, job_id: int) -> None:
-    """Everything a batch job needs now: submit, cancel, poll, collect, then hand the
+    """Everything a batch job needs now: submit, cancel, poll, collect, then give the
     documents sent back to live runners and close the job when nothing is left."""
     lifecycle.job_start(job_id=job_id)
     job = (
@@ -649,115 +773,105 @@ def job_batch_step(*, job_id: int) -> None:
     version = job.schema_version
     worker = _worker_name()
     try:
-        config = _provider()
-        if job.status == Status.RUNNING:
-            _submit_all(job, version, config, worker)
-        _advance_open(job, version, config, worker)
-    except batch_api.BatchUnavailableError as exc:
-        _fail_unsubmitted(job, exc.message)
+        config = provider_config()
     except LLMConfigurationError as exc:
-        _fail_unsubmitted(job, exc.message)
-    except (LLMError, TransientFailure) as exc:
-        # The provider may be back at the next poll: nothing is lost meanwhile.
-        message = exc.message if isinstance(exc, LLMError) else str(exc)
-        logger.warning("batch job %s: provider problem, trying again later: %s", job_id, message)
-    ProcessingJob.objects.filter(pk=job_id).update(heartbeat_at=timezone.now())
-    _hand_back_to_live(job_id)
+        lifecycle.job_fail(job_id=job_id, message=exc.message)
+        return
+    if job.status == Status.RUNNING:
+        _submit_all(job, version, config, worker)
+    handed_back = _advance_open(job, version, config, worker)
+    if handed_back:
+        _start_live_runners(job_id, handed_back)
     lifecycle.job_finish_if_done(job_id=job_id)
 
 
-def _advance_open(job: ProcessingJob, version, config, worker: str) -> None:
-    cancelling = _job_status(job.pk) == Status.CANCELLING
-    for batch in job.batches.filter(collected_at__isnull=True).exclude(
-        status__in=[BatchStatus.PREPARING, BatchStatus.SUBMITTING]
-    ):
-        if not _take(batch, worker):
-            continue
-        try:
-            if batch.status not in ProviderBatch.ENDED:
+def _advance_open(job: ProcessingJob, version, config, worker: str) -> int:
+    """Poll (or cancel) and collect the job's batches; returns the documents sent back
+    to live runners."""
+    open_ids = job.batches.filter(collected_at__isnull=True).values_list("pk", flat=True)
+    collected: list[int] = []
+    for batch_id in open_ids:
+
+        def advance(batch: ProviderBatch) -> None:
+            cancelling = _job_status(job.pk) == Status.CANCELLING
+            if batch.status in (BatchStatus.PREPARING, BatchStatus.SUBMITTING):
+                if cancelling:
+                    _cancel_unsubmitted(job, batch, config)
+                elif _overdue(batch) and batch.status == BatchStatus.PREPARING:
+                    _end(batch, BatchStatus.FAILED, "Its submission did not succeed in an hour.")
+                else:
+                    return  # its submission goes on in _submit_all
+            elif batch.status not in ProviderBatch.ENDED:
                 if cancelling and not batch.cancel_requested:
                     _cancel(job, batch, config)
                 else:
                     _poll(batch, config)
+                    if batch.status not in ProviderBatch.ENDED and _overdue(batch):
+                        _give_up_waiting(job, batch, config)
             if batch.status in ProviderBatch.ENDED:
-                _collect(job, version, batch, config)
-        finally:
-            _let_go(batch, worker)
-    if cancelling:
-        _cancel_unsubmitted(job, worker, config)
+                collected.append(_collect(job, version, batch, config))
+
+        _work_on(job, batch_id, worker, advance)
+    return sum(collected)
 
 
-def _cancel_unsubmitted(job: ProcessingJob, worker: str, config) -> None:
-    """Batches of a cancelled job that were never submitted end here; one whose
-    submission was cut short is looked for at the provider first (and cancelled)."""
-    for batch in job.batches.filter(
-        status__in=[BatchStatus.PREPARING, BatchStatus.SUBMITTING], collected_at__isnull=True
-    ):
-        if not _take(batch, worker):
-            continue
-        try:
-            state = (
-                batch_api.find_batch(config, token=batch.token)
-                if batch.status == BatchStatus.SUBMITTING
-                else None
-            )
-            if state is not None:
-                _record_state(batch, state, submitted=True)
-                if batch.status not in ProviderBatch.ENDED:
-                    _cancel(job, batch, config)
-                continue
-            _save(batch, status=BatchStatus.CANCELLED, ended_at=timezone.now())
-            _collect(job, job.schema_version, batch, config)
-        finally:
-            _let_go(batch, worker)
+def _give_up_waiting(job: ProcessingJob, batch: ProviderBatch, config) -> None:
+    """A batch past its window and grace that the provider still calls open: cancelled
+    there (best effort), collected here with what it answered."""
+    try:
+        _record_state(batch, batch_api.cancel_batch(config, batch.provider_id))
+    except (LLMError, TransientFailure) as exc:
+        logger.warning("batch %s: cancel of an overdue batch failed: %s", batch.pk, exc)
+    if batch.status not in ProviderBatch.ENDED:
+        _end(batch, BatchStatus.EXPIRED, "Still not done 25 hours after submission.")
 
 
-def _fail_unsubmitted(job: ProcessingJob, message: str) -> None:
-    """The provider cannot take batches: the documents not submitted fail with the
-    reason (a standard run, or "retry failed" once it can, picks them up)."""
-    for batch in job.batches.filter(provider_id="", collected_at__isnull=True):
-        items = list(batch.items.filter(status=ItemStatus.RUNNING).select_related("job"))
-        for item in items:
-            item_fail(
-                job=job, item=item, worker=lifecycle.batch_worker(batch.token), reason=message
-            )
-        _release_reservation(job.pk, batch)
-        _save(batch, status=BatchStatus.FAILED, error=message[:2000], collected_at=timezone.now())
-    lifecycle.job_fail(job_id=job.pk, message=message)
+def _cancel_unsubmitted(job: ProcessingJob, batch: ProviderBatch, config) -> None:
+    """A cancelled job's batch that was never submitted ends here; one whose submission
+    was cut short is looked for at the provider first (and cancelled there)."""
+    state = (
+        batch_api.find_batch(config, token=batch.token)
+        if batch.status == BatchStatus.SUBMITTING
+        else None
+    )
+    if state is None:
+        _end(batch, BatchStatus.CANCELLED)
+        return
+    _record_state(batch, state, submitted=True)
+    if batch.status not in ProviderBatch.ENDED:
+        _cancel(job, batch, config)
 
 
-def _hand_back_to_live(job_id: int) -> None:
-    """Documents a batch sent back to the live path get runners (the sweeper replaces
-    them if they die)."""
+def _start_live_runners(job_id: int, documents: int) -> None:
+    """Runners for the documents a batch just sent back (only those: runners already
+    at work go on, and the sweeper replaces dead ones)."""
     job = ProcessingJob.objects.filter(pk=job_id, status=Status.RUNNING).first()
     if job is None:
         return
-    pending = JobDocument.objects.filter(
-        lifecycle.live_items(job), job_id=job_id, status=ItemStatus.PENDING
-    ).count()
-    if pending:
-        with transaction.atomic():
-            enqueue_runners(
-                job,
-                count=min(
-                    settings.PROCESSING_PARALLEL_TASKS,
-                    -(-pending // settings.PROCESSING_THREADS_PER_TASK),
-                ),
-            )
+    count = min(
+        settings.PROCESSING_PARALLEL_TASKS, -(-documents // settings.PROCESSING_THREADS_PER_TASK)
+    )
+    with transaction.atomic():
+        enqueue_runners(job, count=count)
 
 
 def open_batch_jobs() -> list[int]:
-    """Batch jobs with something to do: documents to submit, batches to follow."""
+    """Batch jobs with something to do: documents waiting for a batch, batches to
+    follow or collect, a cancellation to pass on."""
+    waiting = JobDocument.objects.filter(
+        job=OuterRef("pk"), status=ItemStatus.PENDING, batch__isnull=True
+    )
+    open_batches = ProviderBatch.objects.filter(job=OuterRef("pk"), collected_at__isnull=True)
     return list(
         ProcessingJob.objects.filter(
             mode=ProcessingJob.Mode.BATCH,
             status__in=[Status.QUEUED, Status.RUNNING, Status.CANCELLING, Status.PAUSED],
         )
         .filter(
-            Q(status__in=[Status.QUEUED, Status.RUNNING], items__status=ItemStatus.PENDING)
-            | Q(batches__collected_at__isnull=True, batches__isnull=False)
+            Q(Exists(waiting), status__in=[Status.QUEUED, Status.RUNNING])
+            | Q(Exists(open_batches))
             | Q(status=Status.CANCELLING)
         )
+        .order_by()
         .values_list("pk", flat=True)
-        .distinct()
     )

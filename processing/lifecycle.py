@@ -139,8 +139,9 @@ def _outcome_status(job: ProcessingJob) -> str:
 
 def job_finish_if_done(*, job_id: int) -> ProcessingJob | None:
     """queued | running | cancelling -> a finished state, once no item is pending or
-    running (cancelling: running). Safe to call from anywhere, any number of times:
-    only the first caller moves the status, and logs it."""
+    running (cancelling: running) and, for a batch job, every batch is collected.
+    Safe to call from anywhere, any number of times: only the first caller moves the
+    status, and logs it."""
     open_items = JobDocument.objects.filter(
         job_id=job_id, status__in=[ItemStatus.PENDING, ItemStatus.RUNNING]
     )
@@ -152,6 +153,9 @@ def job_finish_if_done(*, job_id: int) -> ProcessingJob | None:
         return job
     if open_items.exists():
         return job
+    uncollected = job.batches.filter(collected_at__isnull=True)
+    if job.mode == ProcessingJob.Mode.BATCH and uncollected.exists():
+        return job  # a batch's answers (and the budget it holds) are still to be recorded
     final = _outcome_status(job)
     updated = ProcessingJob.objects.filter(pk=job_id, status=job.status).update(
         status=final, finished_at=timezone.now()

@@ -148,6 +148,9 @@ class JobDocument(models.Model):
     batch = models.ForeignKey(
         "ProviderBatch", null=True, blank=True, on_delete=models.SET_NULL, related_name="items"
     )
+    # The request hashes its batch's lines carry, in call order: the answers are matched
+    # to requests built again at collection only if these are still the same.
+    batch_requests = models.JSONField(null=True, blank=True)
     # Budgeted jobs only (processing/budget.py): what this claim holds in the job's
     # reserved_usd, and what its settled calls already added to the job's cost_usd.
     reserved_usd = models.DecimalField(max_digits=14, decimal_places=6, default=Decimal("0"))

@@ -6,6 +6,7 @@ import logging
 
 from celery import shared_task
 from celery.signals import worker_ready
+from django.conf import settings
 
 from processing.batches import job_batch_step, open_batch_jobs
 from processing.engine import job_run
@@ -38,7 +39,8 @@ def poll_batches() -> int:
     """Beat, every ``BATCH_POLL_SECONDS``: a step for every batch job with work open."""
     jobs = open_batch_jobs()
     for job_id in jobs:
-        batch_job_step.apply_async(args=(job_id,))
+        # A step not started by the next poll is replaced by that poll's.
+        batch_job_step.apply_async(args=(job_id,), expires=settings.BATCH_POLL_SECONDS)
     return len(jobs)
 
 

@@ -16,9 +16,9 @@ from __future__ import annotations
 import io
 import json
 import logging
-from collections.abc import Iterator
+import tempfile
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any
 
 import openai
 from django.conf import settings
@@ -45,6 +45,7 @@ from extractor.llm.errors import (
 from extractor.llm.models import LLMCall
 from extractor.llm.pricing import cost_usd
 from extractor.llm.structured import AnswerProblem, parse_answer, prepare_request, structured_mode
+from extractor.llm.tokens import count_messages, count_text
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +63,16 @@ class BatchUnavailableError(LLMConfigurationError):
 
     def __init__(self, message: str):
         super().__init__(message, code="batch_unavailable", status=404)
+
+
+class BatchGoneError(LLMError):
+    """The provider no longer knows a batch or one of its files (404): what it held is
+    lost, and its requests go back to the job."""
+
+    permanent = True
+
+    def __init__(self, message: str):
+        super().__init__(message, code="batch_gone", status=404)
 
 
 # --- Requests ------------------------------------------------------------------------
@@ -165,17 +176,27 @@ def _state(batch: Any) -> BatchState:
     )
 
 
+# 404 means "no Batch API" when the endpoint itself is missing; on one batch or file, it
+# means that object is gone.
+_ENDPOINT_CALLS = frozenset({"upload", "create", "probe", "list", "list files"})
+
+
 def _calling(config: ProviderConfig, what: str, action):
     """Run one SDK request of the Batch API, its failures sorted like the live path's:
     ``TransientFailure`` for what may pass (the caller tries again at its next poll),
-    ``BatchUnavailableError`` for a provider without the endpoint, ``LLMError``."""
+    ``BatchUnavailableError`` for a provider without the endpoint, ``BatchGoneError``
+    for a batch or file it no longer has, another ``LLMError`` for the rest."""
     try:
         return action(client_for(config))
     except openai.APIStatusError as exc:
-        if exc.status_code == 404 and what in ("upload", "create", "probe"):
+        if exc.status_code == 404 and what in _ENDPOINT_CALLS:
             raise BatchUnavailableError(
                 f"{config.base_url} has no Batch API (HTTP 404 on {what}): use the "
                 "standard mode with this provider."
+            ) from exc
+        if exc.status_code == 404:
+            raise BatchGoneError(
+                f"The provider no longer has what this step asked for ({what}: HTTP 404)."
             ) from exc
         raise status_failure(exc, config=config, model="") from exc
     except openai.APITimeoutError as exc:
@@ -252,22 +273,26 @@ def cancel_batch(config: ProviderConfig, batch_id: str) -> BatchState:
     return _state(_calling(config, "cancel", lambda client: client.batches.cancel(batch_id)))
 
 
-def file_content(config: ProviderConfig, file_id: str) -> tuple[bytes, bool]:
-    """An output or error file's bytes, and whether a simulator wrote it."""
-    response = _calling(
-        config,
-        "download",
-        lambda client: client.files.with_raw_response.content(file_id),
-    )
-    return response.content, is_simulated(response.headers)
+def download(config: ProviderConfig, file_id: str, into: IO[bytes]) -> bool:
+    """Stream an output or error file into ``into`` (a 200 MB file never sits in
+    memory whole); returns whether a simulator wrote it."""
+
+    def stream(client):
+        with client.files.with_streaming_response.content(file_id) as response:
+            for chunk in response.iter_bytes():
+                into.write(chunk)
+            return is_simulated(response.headers)
+
+    return _calling(config, "download", stream)
 
 
 def delete_file(config: ProviderConfig, file_id: str) -> None:
-    """Remove a file the provider keeps (its input, once answered): best effort."""
+    """Remove an input file the provider keeps once its batch is answered: best
+    effort (the provider expires files anyway)."""
     try:
         _calling(config, "delete", lambda client: client.files.delete(file_id))
     except (LLMError, TransientFailure):
-        logger.info("batch file %s could not be deleted; the provider expires it", file_id)
+        logger.info("batch input file %s could not be deleted; the provider expires it", file_id)
 
 
 @dataclass(frozen=True)
@@ -309,19 +334,51 @@ def batch_support(*, refresh: bool = False) -> Support:
 # --- Answers ---------------------------------------------------------------------------
 
 
-def result_lines(content: bytes) -> Iterator[dict[str, Any]]:
-    """The JSON objects of an output or error file; a broken line is logged and skipped
-    (its request then has no answer and goes back to the live path)."""
-    for number, raw in enumerate(content.splitlines(), start=1):
-        if not raw.strip():
-            continue
-        try:
-            line = json.loads(raw)
-        except ValueError:
-            logger.warning("batch result line %s is not JSON; skipped", number)
-            continue
-        if isinstance(line, dict) and isinstance(line.get("custom_id"), str):
-            yield line
+class ResultFile:
+    """The lines of a batch's output and error files, kept in a temporary file and
+    read by ``custom_id`` when asked: a collection holds an index, not the answers."""
+
+    def __init__(self) -> None:
+        # Closed by close(), which the collection calls in a finally.
+        self.spool = tempfile.SpooledTemporaryFile(max_size=16 * 1024**2)  # noqa: SIM115
+        self.offsets: dict[str, int] = {}
+        self.simulated = False
+
+    def add(self, config: ProviderConfig, file_id: str) -> None:
+        """Append a file's lines; an output line wins over an error line."""
+        start = self.spool.seek(0, io.SEEK_END)
+        self.simulated = download(config, file_id, self.spool) or self.simulated
+        self.spool.seek(start)
+        offset = start
+        for number, raw in enumerate(iter(self.spool.readline, b""), start=1):
+            custom_id = _custom_id(raw, number)
+            if custom_id is not None:
+                self.offsets[custom_id] = offset
+            offset += len(raw)
+
+    def get(self, custom_id: str) -> dict[str, Any] | None:
+        offset = self.offsets.get(custom_id)
+        if offset is None:
+            return None
+        self.spool.seek(offset)
+        return json.loads(self.spool.readline())
+
+    def close(self) -> None:
+        self.spool.close()
+
+
+def _custom_id(raw: bytes, number: int) -> str | None:
+    """A result line's ``custom_id``; a broken line is logged and skipped (its request
+    then has no answer and goes back to the job)."""
+    if not raw.strip():
+        return None
+    try:
+        line = json.loads(raw)
+    except ValueError:
+        logger.warning("batch result line %s is not JSON; skipped", number)
+        return None
+    custom_id = line.get("custom_id") if isinstance(line, dict) else None
+    return custom_id if isinstance(custom_id, str) else None
 
 
 @dataclass
@@ -360,6 +417,11 @@ def read_answer(line: dict[str, Any], call: PreparedCall) -> BatchAnswer:
             status=status,
         )
     parsed = response_from_body(body, status=status)
+    if not parsed.prompt_tokens and not parsed.completion_tokens:
+        # A line without usage was billed all the same: count it ourselves.
+        logger.warning("batch answer %s has no usage; tokens counted locally", line["custom_id"])
+        parsed.prompt_tokens = count_messages(call.messages, call.model)
+        parsed.completion_tokens = count_text(parsed.content or parsed.refusal or "", call.model)
     answer = BatchAnswer(
         data=None,
         error=None,
@@ -382,10 +444,30 @@ def read_answer(line: dict[str, Any], call: PreparedCall) -> BatchAnswer:
     return answer
 
 
+def usage_only(line: dict[str, Any], message: str) -> BatchAnswer:
+    """A result line whose request can no longer be matched to what was sent (the
+    document or its schema changed meanwhile): its tokens are billed all the same."""
+    response = line.get("response") if isinstance(line.get("response"), dict) else {}
+    body = response.get("body") if isinstance(response.get("body"), dict) else {}
+    status = response.get("status_code") if isinstance(response.get("status_code"), int) else None
+    parsed = response_from_body(body, status=status or 0)
+    return BatchAnswer(
+        data=None,
+        error=InvalidResponseError(message),
+        prompt_tokens=parsed.prompt_tokens,
+        cached_tokens=parsed.cached_tokens,
+        completion_tokens=parsed.completion_tokens,
+        finish_reason=parsed.finish_reason,
+        status=status,
+    )
+
+
 def ledger_row(
     answer: BatchAnswer,
-    call: PreparedCall,
     *,
+    request_hash: str,
+    model: str,
+    max_output_tokens: int | None,
     batch_id: str,
     base_url: str,
     simulated: bool,
@@ -394,17 +476,16 @@ def ledger_row(
     """The ``LLMCall`` row of one batch answer (unsaved: the caller writes it with the
     work item's outcome), billed at the batch price. A usable answer is a ``success``
     row, so the response cache serves it to the live path."""
-    now = timezone.now()
     cost = cost_usd(
-        call.model,
+        model,
         prompt_tokens=answer.prompt_tokens,
         cached_tokens=answer.cached_tokens,
         completion_tokens=answer.completion_tokens,
         batch=True,
     )
     row = LLMCall(
-        request_hash=call.request_hash,
-        model=call.model,
+        request_hash=request_hash,
+        model=model,
         attempts=1,
         prompt_tokens=answer.prompt_tokens,
         cached_tokens=answer.cached_tokens,
@@ -414,10 +495,10 @@ def ledger_row(
         response_text=answer.text[:20_000],
         simulated=simulated,
         base_url=base_url[:200],
-        max_output_tokens=call.max_output_tokens,
+        max_output_tokens=max_output_tokens,
         http_status=answer.status,
         batch_id=batch_id[:200],
-        finished_at=now,
+        finished_at=timezone.now(),
         **context,
     )
     if answer.error is None:

@@ -297,3 +297,118 @@ def test_with_the_batch_fallback_unanswered_documents_go_into_the_next_batch(
     assert sorted(JobDocument.objects.filter(job=job).values_list("attempts", flat=True)) == [
         1, 1, 1, 2, 3
     ]  # fmt: skip
+
+
+def test_cancelling_after_the_batch_ended_unseen_still_ends_the_job(
+    api, user, batch_settings, start_llm_simulator
+):
+    start_llm_simulator(batch_delay_seconds=0.3)
+    project = make_project(user)
+    job_id = _start(api, project)["id"]
+    job_batch_step(job_id=job_id)
+    time.sleep(0.6)  # the batch completed; our last poll still says it runs
+
+    assert api.post(f"/api/v1/jobs/{job_id}/cancel/").status_code == 200
+    job = _drive(job_id)
+
+    assert job.status == "cancelled" and job.reserved_usd == 0
+    batch = ProviderBatch.objects.get(job=job)
+    assert batch.status == "completed" and batch.collected_at is not None
+    # Its answers were billed: they are in the ledger, not written as values.
+    assert LLMCall.objects.filter(job_id=job_id, outcome="success").count() == len(TEXTS)
+    assert not Extraction.objects.filter(job=job).exists()
+
+
+def test_a_submission_the_provider_refuses_sends_the_documents_live(
+    api, user, batch_settings, start_llm_simulator
+):
+    simulator = start_llm_simulator(batch_delay_seconds=0.2, batch_max_requests=2)
+    project = make_project(user)
+    job = _drive(_start(api, project)["id"])
+
+    assert job.status == "completed", job.error
+    batch = ProviderBatch.objects.get(job=job)
+    assert batch.status == "failed" and batch.provider_id == "" and batch.error
+    assert batch.reserved_usd == 0 and job.reserved_usd == 0
+    assert simulator.batches() == [] and len(simulator.requests()) == len(TEXTS)
+
+
+def test_a_document_too_large_for_any_batch_file_goes_live(
+    api, user, batch_settings, start_llm_simulator
+):
+    batch_settings.BATCH_MAX_BYTES_PER_FILE = 100
+    simulator = start_llm_simulator(batch_delay_seconds=0.2)
+    project = make_project(user)
+    job = _drive(_start(api, project)["id"])
+
+    assert job.status == "completed", job.error
+    assert simulator.batches() == [] and len(simulator.requests()) == len(TEXTS)
+    assert {b.status for b in ProviderBatch.objects.filter(job=job)} == {"failed"}
+    assert "more than a batch file holds" in ProviderBatch.objects.filter(job=job)[0].error
+
+
+def test_a_job_cancelled_while_its_batch_is_being_written_cancels_its_documents(
+    api, user, batch_settings, start_llm_simulator, monkeypatch
+):
+    simulator = start_llm_simulator(batch_delay_seconds=0.2)
+    project = make_project(user)
+    job_id = _start(api, project)["id"]
+    real = batches._estimated_cost
+
+    def cancelled_meanwhile(job, requests):
+        api.post(f"/api/v1/jobs/{job_id}/cancel/")
+        return real(job, requests)
+
+    monkeypatch.setattr(batches, "_estimated_cost", cancelled_meanwhile)
+    job = _drive(job_id)
+
+    assert job.status == "cancelled" and simulator.batches() == []
+    assert set(JobDocument.objects.filter(job=job).values_list("status", flat=True)) == {
+        "cancelled"
+    }
+
+
+def test_a_crash_before_the_batch_is_marked_collected_is_repaired_by_the_next_step(
+    api, user, batch_settings, start_llm_simulator, monkeypatch
+):
+    start_llm_simulator(batch_delay_seconds=0.2)
+    project = make_project(user)
+    job_id = _start(api, project)["id"]
+    job_batch_step(job_id=job_id)
+    time.sleep(0.4)
+    real = batches._release_reservation
+
+    def killed(job_id, batch):
+        raise SystemExit("worker killed after writing every document")
+
+    monkeypatch.setattr(batches, "_release_reservation", killed)
+    with pytest.raises(SystemExit):
+        job_batch_step(job_id=job_id)
+    monkeypatch.setattr(batches, "_release_reservation", real)
+    assert JobDocument.objects.filter(job_id=job_id, status="done").count() == len(TEXTS)
+    # The job is not finished while its batch holds the budget, whatever closes jobs.
+    from processing.sweeper import sweep
+
+    sweep()
+    assert ProcessingJob.objects.get(pk=job_id).status == "running"
+
+    job = _drive(job_id)
+    assert job.status == "completed" and job.reserved_usd == 0
+    assert LLMCall.objects.filter(job_id=job_id).count() == len(TEXTS)  # nothing twice
+
+
+def test_a_worker_that_lost_its_lease_writes_nothing_more(
+    api, user, batch_settings, start_llm_simulator
+):
+    start_llm_simulator()
+    project = make_project(user)
+    job = ProcessingJob.objects.get(pk=_start(api, project)["id"])
+    row = ProviderBatch.objects.create(job=job, token="t1")
+    mine = batches._take(row.pk, "worker-a")
+    assert batches._take(row.pk, "worker-b") is None  # held
+    ProviderBatch.objects.filter(pk=row.pk).update(lease_expires_at=None)
+    theirs = batches._take(row.pk, "worker-b")
+    assert theirs is not None and theirs.worker == "worker-b"
+    with pytest.raises(batches.LeaseLost):
+        batches._save(mine, status="submitting")
+    assert ProviderBatch.objects.get(pk=row.pk).status == "preparing"
