@@ -150,7 +150,7 @@ def test_an_expired_batch_falls_back_to_the_live_path_and_completes(
 def test_cancelling_a_batch_job_cancels_the_provider_batch(
     api, user, simulator_with, workers, tmp_path
 ):
-    simulator = simulator_with(batch_delay_seconds=60)
+    simulator = simulator_with(batch_delay_seconds=20)
     project = make_project(user, documents=_texts(10))
     workers(simulator, _name(), **BEAT)
     job_id = _start(api, project)
