@@ -34,6 +34,7 @@ import logging
 import os
 import socket
 import tempfile
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -54,7 +55,7 @@ from extractor.llm.tokens import count_messages
 from processing import lifecycle
 from processing.answers import validate_answer
 from processing.budget import job_pause_for_budget, usd
-from processing.dispatch import enqueue_runners
+from processing.dispatch import enqueue_batch_step, enqueue_runners
 from processing.engine import merge_groups
 from processing.evidence import EvidenceIndex
 from processing.lifecycle import job_log
@@ -290,13 +291,29 @@ def _cached(call: PreparedCall, config: ProviderConfig) -> dict | None:
     return hit.response if hit is not None else None
 
 
-def _file_lines(requests: list[Request], config) -> list[tuple[Request, bytes]]:
-    """The input file's lines of a document's requests, those the cache cannot answer."""
+def _file_lines(
+    requests: list[Request], config, answered: set[str] | None = None
+) -> list[tuple[Request, bytes]]:
+    """The input file's lines of a document's requests, those the cache cannot answer
+    (``answered``: the hashes it answers, when already looked up for many at once)."""
+    if answered is None:
+        answered = _answered(requests, config)
     return [
         (r, batch_api.request_line(r.call, custom_id=r.custom_id, config=config))
         for r in requests
-        if _cached(r.call, config) is None
+        if r.call.request_hash not in answered
     ]
+
+
+def _answered(requests: list[Request], config) -> set[str]:
+    """The request hashes among ``requests`` the response cache answers (one query)."""
+    if not settings.LLM_CACHE_ENABLED or not requests:
+        return set()
+    return records.cached_hashes(
+        request_hashes=[r.call.request_hash for r in requests],
+        model=requests[0].call.model,
+        base_url=config.base_url,
+    )
 
 
 def _fill(job: ProcessingJob, version: SchemaVersion, batch: ProviderBatch, config) -> Built | None:
@@ -322,13 +339,17 @@ def _fill(job: ProcessingJob, version: SchemaVersion, batch: ProviderBatch, conf
         chosen: dict[int, tuple[JobDocument, list[tuple[Request, bytes]]]] = {}
         lines = size = 0
         full = False
+        page_requests = {}
         for item in page:
             has = held.get(item.document_id, frozenset())
             keys = [key for key in version.variable_keys if key not in has]
             item.asked = None if len(keys) == len(version.variable_keys) else keys
-            requests = item_requests(job, version, item)
+            page_requests[item.pk] = item_requests(job, version, item)
+        answered = _answered([r for rs in page_requests.values() for r in rs], config)
+        for item in page:
+            requests = page_requests[item.pk]
             item.batch_requests = [request.call.request_hash for request in requests]
-            wanted = _file_lines(requests, config)
+            wanted = _file_lines(requests, config, answered)
             add = sum(len(line) for _, line in wanted)
             alone_too_big = len(wanted) > max_requests or add > max_bytes
             if built.documents or chosen:
@@ -644,15 +665,23 @@ def _collect_item(job, version, item: JobDocument, *, batch, results, config) ->
     return "retry"
 
 
-def _collect(job: ProcessingJob, version: SchemaVersion, batch: ProviderBatch, config) -> int:
+def _collect(
+    job: ProcessingJob,
+    version: SchemaVersion,
+    batch: ProviderBatch,
+    config,
+    deadline: float | None = None,
+) -> int:
     """Record every answer of an ended batch; the documents it did not answer go back.
-    Returns how many went back to live runners."""
+    Past ``deadline`` (a step's time is up) it stops between documents and queues the
+    next step at once, which goes on with the documents left. Returns how many went
+    back to live runners."""
     results = batch_api.ResultFile()
+    tally = {"done": 0, "retry": 0, "failed": 0, "cancelled": 0}
     try:
         for file_id in (batch.error_file_id, batch.output_file_id):  # output lines win
             if file_id:
                 results.add(config, file_id)
-        tally = {"done": 0, "retry": 0, "failed": 0, "cancelled": 0}
         held = batch.items.filter(status=ItemStatus.RUNNING).select_related("document", "job")
         for item in held.iterator(chunk_size=_PAGE):
             tally[
@@ -660,6 +689,11 @@ def _collect(job: ProcessingJob, version: SchemaVersion, batch: ProviderBatch, c
             ] += 1
             if sum(tally.values()) % _PAGE == 0:
                 _save(batch)  # the lease goes on
+                if deadline is not None and time.monotonic() > deadline:
+                    _log_collected(job, batch, tally, partial=True)
+                    with transaction.atomic():
+                        enqueue_batch_step(job)
+                    return _to_live(tally)
     finally:
         results.close()
     _release_reservation(job.pk, batch)
@@ -669,10 +703,16 @@ def _collect(job: ProcessingJob, version: SchemaVersion, batch: ProviderBatch, c
     if batch.input_file_id:
         batch_api.delete_file(config, batch.input_file_id)
     _log_collected(job, batch, tally)
+    return _to_live(tally)
+
+
+def _to_live(tally: dict[str, int]) -> int:
     return tally["retry"] if settings.BATCH_FALLBACK == "live" else 0
 
 
-def _log_collected(job: ProcessingJob, batch: ProviderBatch, tally: dict[str, int]) -> None:
+def _log_collected(
+    job: ProcessingJob, batch: ProviderBatch, tally: dict[str, int], *, partial: bool = False
+) -> None:
     again = "the live path" if settings.BATCH_FALLBACK == "live" else "the next batch"
     parts = [
         f"{tally['done']} document(s) done",
@@ -683,6 +723,14 @@ def _log_collected(job: ProcessingJob, batch: ProviderBatch, tally: dict[str, in
         parts.append(f"{tally['cancelled']} cancelled")
     name = batch.provider_id or batch.token
     error = f" {batch.error}" if batch.error else ""
+    if partial:
+        job_log(
+            job,
+            "batch_collecting",
+            f"Batch {name}: {', '.join(parts)} so far; the next step goes on.",
+            data={"batch": batch.provider_id, **tally},
+        )
+        return
     job_log(
         job,
         f"batch_{batch.status}",
@@ -777,15 +825,16 @@ def job_batch_step(*, job_id: int) -> None:
     except LLMConfigurationError as exc:
         lifecycle.job_fail(job_id=job_id, message=exc.message)
         return
+    deadline = time.monotonic() + settings.PROCESSING_TASK_SECONDS
     if job.status == Status.RUNNING:
         _submit_all(job, version, config, worker)
-    handed_back = _advance_open(job, version, config, worker)
+    handed_back = _advance_open(job, version, config, worker, deadline)
     if handed_back:
         _start_live_runners(job_id, handed_back)
     lifecycle.job_finish_if_done(job_id=job_id)
 
 
-def _advance_open(job: ProcessingJob, version, config, worker: str) -> int:
+def _advance_open(job: ProcessingJob, version, config, worker: str, deadline: float) -> int:
     """Poll (or cancel) and collect the job's batches; returns the documents sent back
     to live runners."""
     open_ids = job.batches.filter(collected_at__isnull=True).values_list("pk", flat=True)
@@ -809,7 +858,7 @@ def _advance_open(job: ProcessingJob, version, config, worker: str) -> int:
                     if batch.status not in ProviderBatch.ENDED and _overdue(batch):
                         _give_up_waiting(job, batch, config)
             if batch.status in ProviderBatch.ENDED:
-                collected.append(_collect(job, version, batch, config))
+                collected.append(_collect(job, version, batch, config, deadline))
 
         _work_on(job, batch_id, worker, advance)
     return sum(collected)

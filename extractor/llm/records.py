@@ -61,6 +61,18 @@ def cached_success(*, request_hash: str, model: str, base_url: str) -> LLMCall |
     )
 
 
+def cached_hashes(*, request_hashes: list[str], model: str, base_url: str) -> set[str]:
+    """Which of these requests ``cached_success`` would answer, in one query (a batch's
+    file leaves them out)."""
+    return set(
+        LLMCall.objects.filter(
+            request_hash__in=request_hashes, model=model, outcome=LLMCall.Outcome.SUCCESS
+        )
+        .filter(Q(simulated=False) | Q(base_url=base_url))
+        .values_list("request_hash", flat=True)
+    )
+
+
 def record_cache_hit(*, source: LLMCall, context_fields: dict[str, Any]) -> LLMCall:
     """A ``cached`` row: the answer reused, nothing spent."""
     now = timezone.now()

@@ -412,3 +412,24 @@ def test_a_worker_that_lost_its_lease_writes_nothing_more(
     with pytest.raises(batches.LeaseLost):
         batches._save(mine, status="submitting")
     assert ProviderBatch.objects.get(pk=row.pk).status == "preparing"
+
+
+def test_a_long_collection_goes_on_in_the_next_step(
+    api, user, batch_settings, start_llm_simulator, monkeypatch
+):
+    start_llm_simulator(batch_delay_seconds=0.2)
+    monkeypatch.setattr(batches, "_PAGE", 2)
+    project = make_project(user)
+    job_id = _start(api, project)["id"]
+    job_batch_step(job_id=job_id)
+    time.sleep(0.4)
+    batch_settings.PROCESSING_TASK_SECONDS = 0  # every step's time is up at once
+
+    job_batch_step(job_id=job_id)
+    assert JobDocument.objects.filter(job_id=job_id, status="done").count() == 2
+    assert ProviderBatch.objects.get(job_id=job_id).collected_at is None
+    job = _drive(job_id)
+
+    assert job.status == "completed" and job.reserved_usd == 0
+    assert job.logs.filter(event="batch_collecting").count() == 2
+    assert LLMCall.objects.filter(job_id=job_id).count() == len(TEXTS)
