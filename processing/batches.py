@@ -407,6 +407,10 @@ def _submit(
     provider (or, with every request answered by the cache, straight to collection)."""
     if batch.status == BatchStatus.PREPARING and not batch.input_file_id:
         built = built or _rebuilt(job, version, batch, config)
+        if not built.documents:
+            # A worker stopped before this row held any document: nothing to submit.
+            batch.delete()
+            return
         if built.oversize:
             _end(batch, BatchStatus.FAILED, built.oversize)
             return

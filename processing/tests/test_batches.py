@@ -433,3 +433,23 @@ def test_a_long_collection_goes_on_in_the_next_step(
     assert job.status == "completed" and job.reserved_usd == 0
     assert job.logs.filter(event="batch_collecting").count() == 2
     assert LLMCall.objects.filter(job_id=job_id).count() == len(TEXTS)
+
+
+def test_a_row_left_empty_by_a_killed_worker_goes_away(
+    api, user, batch_settings, start_llm_simulator
+):
+    simulator = start_llm_simulator(batch_delay_seconds=0.2)
+    project = make_project(user)
+    job_id = _start(api, project)["id"]
+    job_batch_step(job_id=job_id)  # the documents are in a submitted batch
+    # Another step's row, created a moment before its worker was killed.
+    ProviderBatch.objects.create(job_id=job_id, token="killed-before-claiming")
+
+    job = _drive(job_id)
+
+    assert job.status == "completed"
+    assert list(ProviderBatch.objects.filter(job=job).values_list("token", flat=True)) == [
+        ProviderBatch.objects.get(job=job).token
+    ]
+    assert not ProviderBatch.objects.filter(token="killed-before-claiming").exists()
+    assert len(simulator.batches()) == 1
