@@ -394,6 +394,8 @@ class ExportSerializer(serializers.ModelSerializer):
     download_url = serializers.SerializerMethodField()
     include_evidence = serializers.SerializerMethodField()
     include_audit = serializers.SerializerMethodField()
+    layout = serializers.SerializerMethodField(help_text="wide or long.")
+    booleans = serializers.SerializerMethodField(help_text="CSV: true_false or 1_0.")
     out_of_date = serializers.SerializerMethodField(
         help_text="The values or documents changed after the file was written: export again."
     )
@@ -409,6 +411,8 @@ class ExportSerializer(serializers.ModelSerializer):
             "size_bytes",
             "include_evidence",
             "include_audit",
+            "layout",
+            "booleans",
             "out_of_date",
             "error",
             "download_url",
@@ -429,6 +433,12 @@ class ExportSerializer(serializers.ModelSerializer):
 
     def get_include_audit(self, export: Export) -> bool:
         return bool(export.options.get("include_audit"))
+
+    def get_layout(self, export: Export) -> str:
+        return export.options.get("layout") or Export.Layout.WIDE
+
+    def get_booleans(self, export: Export) -> str:
+        return export.options.get("booleans") or "true_false"
 
     def get_out_of_date(self, export: Export) -> bool:
         if not hasattr(export, "out_of_date"):  # marked in bulk by the list
@@ -474,6 +484,10 @@ class ExportListView(generics.ListAPIView):
                 include_evidence=data["include_evidence"],
                 include_audit=data["include_audit"],
                 bom=data["bom"],
+                layout=data["layout"],
+                booleans=data["booleans"],
+                package_formats=data["package_formats"],
+                include_texts=data["include_texts"],
             )
         except ExportError as exc:
             raise Conflict(str(exc), code=exc.code) from None
@@ -507,6 +521,10 @@ class ExportDownloadView(APIView):
             (200, "text/csv"): OpenApiTypes.STR,
             (200, XLSX_MEDIA_TYPE): OpenApiTypes.BINARY,
             (200, "application/json"): OpenApiTypes.OBJECT,  # {metadata, codebook, rows}
+            (200, Export.MEDIA_TYPES["dta"]): OpenApiTypes.BINARY,
+            (200, Export.MEDIA_TYPES["sav"]): OpenApiTypes.BINARY,
+            (200, Export.MEDIA_TYPES["parquet"]): OpenApiTypes.BINARY,
+            (200, Export.MEDIA_TYPES["package"]): OpenApiTypes.BINARY,
         },
     )
     def get(self, request: Request, export_id: int):

@@ -30,7 +30,9 @@ from exports.layout import (
     DOCUMENT_ERROR,
     DOCUMENT_METADATA,
     DOCUMENT_STATUS,
+    LONG_COLUMNS,
     Column,
+    long_rows,
     wide_columns,
     wide_row,
 )
@@ -94,6 +96,16 @@ DOCUMENT_METADATA_NOTE = (
     "Metadata from table rows (CSV or XLSX uploads) are columns under their own names; "
     "other documents' metadata (PDF titles, OCR confidences...) is the JSON object of "
     "the document_metadata column."
+)
+
+
+MISSING_NOTE = (
+    "A missing value (no answer, a document not coded, a variable not asked) is an empty "
+    "cell in CSV and XLSX, null in JSON and Parquet, system-missing (.) for numbers "
+    "(coded categories, yes/no and dates included) and an empty string for text in Stata "
+    "and SPSS files. A value is never written as 0, 'NA' or 'missing' in its place. A "
+    "partial date (YYYY or YYYY-MM) is not a day: in Stata, SPSS and Parquet files it is "
+    "missing in the date column and kept as written in <key>__text."
 )
 
 
@@ -262,6 +274,65 @@ def _rows(version: SchemaVersion, columns: Sequence[Column]) -> Iterator[list]:
             )
 
 
+LONG_FIELDS = (
+    "document_id",
+    "variable_key",
+    "value",
+    "human_value",
+    "corrected",
+    "verified",
+    "status",
+    "confidence",
+    "evidence",
+    "human_evidence",
+    "evidence_start",
+    "evidence_end",
+)
+
+
+def _long_rows(version: SchemaVersion) -> Iterator[list]:
+    """The long layout's rows: every document holding values of the version, each
+    variable in schema order, documents in chunks as the wide rows are read."""
+    variables = version.variables
+    ids = list(
+        Document.objects.filter(
+            project_id=version.project_id,
+            pk__in=Extraction.objects.filter(schema_version=version).values("document_id"),
+        )
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        names = dict(Document.objects.filter(pk__in=chunk).values_list("id", "name"))
+        values: dict[int, dict[str, dict]] = {pk: {} for pk in chunk}
+        rows = (
+            Extraction.objects.filter(schema_version=version, document_id__in=chunk)
+            .order_by()
+            .values_list(*LONG_FIELDS)
+            .iterator(CHUNK * 10)
+        )
+        for pk, key, model, human, corrected, verified, status, confidence, *quote in rows:
+            evidence, human_evidence, start_at, end_at = quote
+            person_quote = bool(corrected and human_evidence)
+            values[pk][key] = {
+                "value": human if corrected else model,
+                "model": model,
+                "human": human if corrected else None,
+                "review": REVIEW_TEXT[corrected, verified],
+                "status": status,
+                "confidence": confidence,
+                # The person's quote goes with the person's value; it has no position.
+                "evidence": human_evidence if person_quote else evidence,
+                "evidence_start": None if person_quote else start_at,
+                "evidence_end": None if person_quote else end_at,
+            }
+        for pk in chunk:
+            yield from long_rows(
+                variables, document_id=pk, document_name=names[pk], values=values[pk]
+            )
+
+
 def document_counts(version: SchemaVersion) -> dict[str, int]:
     """How many of the project's documents are in each export status (all listed)."""
     counts = Counter(
@@ -355,14 +426,27 @@ def export_metadata(version: SchemaVersion) -> dict:
         else "",
         # The latest completed coding round's figures (None without one: one query).
         "reliability": version_reliability(version),
+        "missing_values": MISSING_NOTE,
         "exported_at": timezone.now().isoformat(),
     }
 
 
 def export_table(
-    version: SchemaVersion, *, include_evidence: bool, include_audit: bool
+    version: SchemaVersion,
+    *,
+    include_evidence: bool,
+    include_audit: bool,
+    layout: str = "wide",
 ) -> ExportTable:
-    """The whole export of ``version``, its rows still to be read (once)."""
+    """The whole export of ``version``, its rows still to be read (once): wide (a row
+    per document, the options choosing its columns) or long (``LONG_COLUMNS``)."""
+    if layout == "long":
+        return ExportTable(
+            metadata={**export_metadata(version), "layout": "long"},
+            codebook=version.variables,
+            columns=list(LONG_COLUMNS),
+            rows=_long_rows(version),
+        )
     columns = wide_columns(
         version.variables,
         table_metadata_keys(version),
@@ -371,7 +455,7 @@ def export_table(
         document_columns=True,
     )
     return ExportTable(
-        metadata=export_metadata(version),
+        metadata={**export_metadata(version), "layout": "wide"},
         codebook=version.variables,
         columns=columns,
         rows=_rows(version, columns),

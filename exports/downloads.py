@@ -16,14 +16,9 @@ def download_response(export: Export) -> FileResponse:
         handle = export.file.open("rb")
     except FileNotFoundError:
         raise Http404("The export file is missing; create the export again.") from None
-    content_types = {
-        "csv": "text/csv; charset=utf-8",
-        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "json": "application/json",
-    }
     return FileResponse(
         handle,
         as_attachment=True,
         filename=export_filename(export),
-        content_type=content_types[export.format],
+        content_type=Export.MEDIA_TYPES[export.format],
     )

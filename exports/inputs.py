@@ -70,11 +70,46 @@ class ExportCreateSerializer(serializers.Serializer):
     bom = serializers.BooleanField(
         required=False, default=False, help_text="CSV only: start with a UTF-8 BOM for Excel."
     )
+    layout = serializers.ChoiceField(
+        choices=Export.Layout.choices,
+        default=Export.Layout.WIDE,
+        error_messages={"invalid_choice": "Choose wide or long."},
+        help_text="wide: a row per document; long: a row per document and variable "
+        "(document_id, document_name, variable, value, model_value, human_value, "
+        "review_status, status, confidence, evidence, evidence_start, evidence_end).",
+    )
+    booleans = serializers.ChoiceField(
+        choices=["true_false", "1_0"],
+        default="true_false",
+        error_messages={"invalid_choice": "Choose true_false or 1_0."},
+        help_text="CSV only: booleans as TRUE/FALSE or as 1/0 (what Stata reads as numbers).",
+    )
+    package_formats = serializers.ListField(
+        child=serializers.ChoiceField(
+            choices=["dta", "sav"],
+            error_messages={"invalid_choice": "Choose dta or sav."},
+        ),
+        required=False,
+        default=list,
+        max_length=2,
+        help_text="Package only: the dataset also as Stata and/or SPSS files, besides CSV "
+        "and Parquet.",
+    )
+    include_texts = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Package only: the documents' texts in texts/ (by default nothing of a "
+        "document beyond the quotes leaves).",
+    )
 
     def validate(self, attrs: dict) -> dict:
         """Adds ``version``, the version to export (None when the project has none,
         which ``export_create`` refuses); needs ``context={"project": ...}``."""
         attrs["version"] = version_asked(self.context["project"], attrs.get("schema_version"))
+        if attrs.get("format") == Export.Format.PACKAGE and attrs.get("layout") == "long":
+            raise serializers.ValidationError(
+                {"layout": ["A replication package holds the wide dataset; choose wide."]}
+            )
         return attrs
 
 

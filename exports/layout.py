@@ -1,6 +1,6 @@
-"""The wide layout of an export: which columns, in which order, and one row of them.
+"""The layouts of an export: which columns, in which order, and the rows of them.
 
-One row per document. The columns, in order:
+Wide (the default): one row per document. The columns, in order:
 
 - ``document_id``, ``document_name``;
 - with ``document_columns``: ``document_status`` and ``document_error`` (every document
@@ -21,7 +21,12 @@ One row per document. The columns, in order:
     ``__evidence`` and ``__status``, where a corrected value's status reads
     ``corrected`` since no review column says so.
 
-Nothing here reads the database: the export service hands :func:`wide_row` plain dicts.
+Long: one row per document x variable (``LONG_COLUMNS``: the final, model's and
+person's values, the review state, the checks' status, the confidence, the quote and
+where it is), for documents holding values of the version.
+
+Nothing here reads the database: the export service hands :func:`wide_row` and
+:func:`long_rows` plain dicts.
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ from typing import Any
 from schemas.types import TYPES, VariableType
 
 # "document": a field of the document row itself (status, error, the metadata JSON).
+# The long layout's: "variable" (a key), "value" (a value of any variable's type),
+# "offset" (a character position).
 COLUMN_KINDS = frozenset(TYPES) | {
     "id",
     "metadata",
@@ -41,6 +48,9 @@ COLUMN_KINDS = frozenset(TYPES) | {
     "status",
     "review",
     "confidence",
+    "variable",
+    "value",
+    "offset",
 }
 FIXED_COLUMNS = ("document_id", "document_name")
 DOCUMENT_STATUS = "document_status"
@@ -153,6 +163,56 @@ def _variable_columns(
         for suffix, kind, field in per_variable:
             columns.append(Column(key + suffix, kind or variable["type"], source=key, field=field))
     return columns
+
+
+# The long layout: one row per document x variable, what a reviewer of the coding reads.
+LONG_COLUMNS = (
+    Column("document_id", "id"),
+    Column("document_name", VariableType.TEXT),
+    Column("variable", "variable"),
+    Column("value", "value"),
+    Column("model_value", "value", field="model"),
+    Column("human_value", "value", field="human"),
+    Column("review_status", "review"),
+    Column("status", "status"),
+    Column("confidence", "confidence"),
+    Column("evidence", "evidence"),
+    Column("evidence_start", "offset"),
+    Column("evidence_end", "offset"),
+)
+
+
+def long_rows(
+    variables: Sequence[Mapping[str, Any]],
+    *,
+    document_id: int,
+    document_name: str,
+    values: Mapping[str, Mapping[str, Any]],
+) -> list[list[Any]]:
+    """A document's rows of a long export, one per variable in schema order, aligned
+    with ``LONG_COLUMNS``. ``values`` maps a key to its entry (``value``, ``model``,
+    ``human``, ``review``, ``status``, ``confidence``, ``evidence``,
+    ``evidence_start``, ``evidence_end``); a variable without one has empty cells."""
+    rows = []
+    for variable in variables:
+        entry = values.get(variable["key"]) or {}
+        rows.append(
+            [
+                document_id,
+                document_name,
+                variable["key"],
+                entry.get("value"),
+                entry.get("model"),
+                entry.get("human"),
+                entry.get("review"),
+                entry.get("status"),
+                entry.get("confidence"),
+                entry.get("evidence"),
+                entry.get("evidence_start"),
+                entry.get("evidence_end"),
+            ]
+        )
+    return rows
 
 
 def wide_row(

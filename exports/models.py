@@ -16,6 +16,28 @@ class Export(models.Model):
         CSV = "csv", "CSV"
         XLSX = "xlsx", "Excel (XLSX)"
         JSON = "json", "JSON"
+        DTA = "dta", "Stata (DTA)"
+        SAV = "sav", "SPSS (SAV)"
+        PARQUET = "parquet", "Parquet"
+        PACKAGE = "package", "Replication package (ZIP)"
+
+    class Layout(models.TextChoices):
+        """``wide``: one row per document; ``long``: one row per document x variable."""
+
+        WIDE = "wide", "Wide (a row per document)"
+        LONG = "long", "Long (a row per document and variable)"
+
+    # The file name's extension and the download's media type, per format.
+    EXTENSIONS = {"package": "zip"}
+    MEDIA_TYPES = {
+        "csv": "text/csv; charset=utf-8",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "json": "application/json",
+        "dta": "application/x-stata-dta",
+        "sav": "application/x-spss-sav",
+        "parquet": "application/vnd.apache.parquet",
+        "package": "application/zip",
+    }
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -27,7 +49,7 @@ class Export(models.Model):
     schema_version = models.ForeignKey(
         SchemaVersion, on_delete=models.CASCADE, related_name="exports"
     )
-    format = models.CharField(max_length=4, choices=Format.choices)
+    format = models.CharField(max_length=10, choices=Format.choices)
     options = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     file = models.FileField(upload_to="exports/", blank=True, max_length=255)
@@ -50,6 +72,10 @@ class Export(models.Model):
 
     def __str__(self) -> str:
         return f"{self.format} export {self.pk}"
+
+    @property
+    def extension(self) -> str:
+        return self.EXTENSIONS.get(self.format, self.format)
 
 
 class CodingRound(models.Model):

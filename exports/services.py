@@ -15,7 +15,10 @@ from django.utils import timezone
 from exports.dataset import export_table
 from exports.freshness import data_stamp
 from exports.models import Export
-from exports.writers import write_csv, write_json, write_xlsx
+from exports.package import write_package
+from exports.parquet import write_parquet
+from exports.statistics import write_dta, write_sav
+from exports.writers import ExportTable, write_csv, write_json, write_xlsx
 from processing.models import Extraction
 from projects.models import Project
 from schemas.models import SchemaVersion
@@ -34,12 +37,24 @@ class ExportError(Exception):
         self.code = code
 
 
+def _csv(table: ExportTable, handle, options: dict) -> int:
+    return write_csv(
+        table,
+        handle,
+        bom=bool(options.get("bom")),
+        booleans=options.get("booleans") or "true_false",
+    )
+
+
+# One writer per format over the same table (exports.dataset.export_table); the
+# replication package (exports.package) assembles several of them.
 WRITERS = {
-    Export.Format.CSV: lambda table, handle, options: write_csv(
-        table, handle, bom=bool(options.get("bom"))
-    ),
+    Export.Format.CSV: _csv,
     Export.Format.XLSX: lambda table, handle, options: write_xlsx(table, handle),
     Export.Format.JSON: lambda table, handle, options: write_json(table, handle),
+    Export.Format.DTA: lambda table, handle, options: write_dta(table, handle),
+    Export.Format.SAV: lambda table, handle, options: write_sav(table, handle),
+    Export.Format.PARQUET: lambda table, handle, options: write_parquet(table, handle),
 }
 
 
@@ -50,7 +65,8 @@ def export_filename(export: Export) -> str:
     stamp = export.created_at.strftime("%Y%m%d-%H%M%S")
     simulated = "-SIMULATED" if export.options.get("simulated") else ""
     name = project.strip("-") or "project"
-    return f"{name}-v{export.schema_version.number}-{stamp}{simulated}.{export.format}"
+    layout = "-long" if export.options.get("layout") == Export.Layout.LONG else ""
+    return f"{name}-v{export.schema_version.number}-{stamp}{layout}{simulated}.{export.extension}"
 
 
 def export_build(export: Export) -> Export:
@@ -64,14 +80,19 @@ def export_build(export: Export) -> Export:
         version = SchemaVersion.objects.select_related("project").get(pk=export.schema_version_id)
         # Read before the rows: a change while they are read makes the export out of date.
         export.data_stamp = data_stamp(project_id=export.project_id, version_id=version.pk).key
-        table = export_table(
-            version,
-            include_evidence=bool(export.options.get("include_evidence")),
-            include_audit=bool(export.options.get("include_audit")),
-        )
-        export.options = {**export.options, "simulated": table.metadata["simulated"]}
         with tempfile.TemporaryFile(dir=settings.DATA_DIR) as handle:
-            rows = WRITERS[export.format](table, handle, export.options)
+            if export.format == Export.Format.PACKAGE:
+                rows, simulated = write_package(version, handle, export.options)
+            else:
+                table = export_table(
+                    version,
+                    include_evidence=bool(export.options.get("include_evidence")),
+                    include_audit=bool(export.options.get("include_audit")),
+                    layout=export.options.get("layout") or Export.Layout.WIDE,
+                )
+                rows = WRITERS[export.format](table, handle, export.options)
+                simulated = table.metadata["simulated"]
+            export.options = {**export.options, "simulated": simulated}
             handle.seek(0)
             export.file.save(export_filename(export), File(handle), save=False)
         export.status = Export.Status.COMPLETED
@@ -112,11 +133,17 @@ def export_create(
     include_evidence: bool = False,
     include_audit: bool | None = None,
     bom: bool = False,
+    layout: str = Export.Layout.WIDE,
+    booleans: str = "true_false",
+    package_formats: list[str] | None = None,
+    include_texts: bool = False,
 ) -> Export:
     """Record an export and write it: now when it is small, in a task otherwise.
 
     ``include_audit`` None takes the format's default (on for XLSX and JSON); the
-    export records what was chosen."""
+    export records what was chosen. ``layout``: wide or long; ``booleans`` (CSV):
+    ``true_false`` or ``1_0``; ``package_formats`` (package): ``dta`` and/or ``sav``
+    besides its CSV and Parquet; ``include_texts`` (package): the documents' texts."""
     if version is None:
         raise ExportError("There is no confirmed schema version to export.", code="no_version")
     cells = Extraction.objects.filter(schema_version=version).count()
@@ -132,6 +159,10 @@ def export_create(
             "include_evidence": include_evidence,
             "include_audit": audit_chosen(format, include_audit),
             "bom": bom,
+            "layout": layout,
+            "booleans": booleans,
+            "package_formats": sorted(set(package_formats or [])),
+            "include_texts": include_texts,
         },
         created_by=user if getattr(user, "is_authenticated", False) else None,
     )

@@ -285,6 +285,10 @@ def export_start(request: HttpRequest, project_id: int) -> HttpResponse:
             include_evidence=data["include_evidence"],
             include_audit=data["include_audit"],
             bom=data["bom"],
+            layout=data["layout"],
+            booleans=data["booleans"],
+            package_formats=data["package_formats"],
+            include_texts=data["include_texts"],
         )
     except ExportError as exc:
         messages.error(request, str(exc))

@@ -135,12 +135,22 @@ def _flatten(mapping: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str
 # --- CSV --------------------------------------------------------------------------------
 
 
-def write_csv(table: ExportTable, fileobj: IO[bytes], *, bom: bool = False) -> int:
+BOOLEANS = ("true_false", "1_0")
+
+
+def write_csv(
+    table: ExportTable, fileobj: IO[bytes], *, bom: bool = False, booleans: str = "true_false"
+) -> int:
     """Write the table as UTF-8 CSV (RFC 4180 quoting, CRLF) to a binary file object.
 
     ``bom`` adds a UTF-8 byte order mark: without it Excel on Windows reads the file as
-    the local code page and mangles every accent. The file object is left open.
+    the local code page and mangles every accent. ``booleans``: ``TRUE``/``FALSE``
+    (``true_false``) or ``1``/``0`` (``1_0``: Stata reads ``TRUE`` as text). The file
+    object is left open.
     """
+    if booleans not in BOOLEANS:
+        raise ValueError(f"booleans must be one of {BOOLEANS}, not {booleans!r}.")
+    as_number = booleans == "1_0"
     if bom:
         fileobj.write(codecs.BOM_UTF8)
     stream = io.TextIOWrapper(fileobj, encoding="utf-8", newline="")
@@ -149,6 +159,8 @@ def write_csv(table: ExportTable, fileobj: IO[bytes], *, bom: bool = False) -> i
         writer.writerow([sanitise_text(name) for name in table.column_names])
         count = 0
         for row in _checked_rows(table):
+            if as_number:
+                row = [int(value) if type(value) is bool else value for value in row]
             writer.writerow([_csv_cell(value) for value in row])
             count += 1
         stream.flush()
