@@ -12,7 +12,9 @@ then VACUUM (ANALYZE), as autovacuum would have done after a real job.
 
 Exports: CSV, XLSX and JSON, each plain, with evidence columns, and with the audit
 columns (``include_audit``: model and human values, review, status, confidence,
-evidence per variable, the default of XLSX and JSON). Each build runs in
+evidence per variable, the default of XLSX and JSON); DTA, SAV and Parquet plain, with
+the audit columns and in the long layout (a row per document and variable); the
+replication package with its dataset as CSV, Parquet, DTA and SAV. Each build runs in
 a fresh process (``--child``), twice: once timed (wall time, peak RSS above the RSS just
 before the build) and once under tracemalloc (Python heap peak; tracemalloc slows the
 code down, so that run's time is not reported). ``--repeat N`` times each build N
@@ -25,7 +27,8 @@ values unchanged (served from the results cache) and once with an unreviewed val
 rewritten before each request, as a running job does (the table is read and drawn
 afresh; the agreement figures, cached on the reviewed values, are not recomputed).
 
-Targets: CSV and JSON under 2 s, XLSX under 8 s, peak memory under 300 MB; results page
+Targets: CSV and JSON under 2 s, XLSX under 8 s, DTA, SAV and Parquet under 4 s, the
+package under 10 s, peak memory under 300 MB; results page
 under 150 ms. ``--quick``: 300 documents (targets scaled to the rows), 10 requests.
 Everything the benchmark makes is deleted at the end. The last line of each part is
 one JSON object.
@@ -50,7 +53,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import common  # noqa: E402
 
-TARGET_SECONDS = {"csv": 2.0, "json": 2.0, "xlsx": 8.0}
+TARGET_SECONDS = {
+    "csv": 2.0,
+    "json": 2.0,
+    "xlsx": 8.0,
+    "dta": 4.0,
+    "sav": 4.0,
+    "parquet": 4.0,
+    "package": 10.0,
+}
 TARGET_PEAK_MB = 300.0
 TARGET_PAGE_MS = 150.0
 CORRECTED_SHARE = 0.02
@@ -233,11 +244,35 @@ def run_child(export_id: int, *, traced: bool) -> dict[str, Any]:
 
 
 # (label, include_evidence, include_audit)
-VARIANTS = (("plain", False, False), ("evidence", True, False), ("audit", False, True))
+# (name, include_evidence, include_audit, layout) per format.
+VARIANTS = (
+    ("plain", False, False, "wide"),
+    ("evidence", True, False, "wide"),
+    ("audit", False, True, "wide"),
+)
+STATISTICS_VARIANTS = (
+    ("plain", False, False, "wide"),
+    ("audit", False, True, "wide"),
+    ("long", False, False, "long"),
+)
+FORMAT_VARIANTS = {
+    "csv": VARIANTS,
+    "xlsx": VARIANTS,
+    "json": VARIANTS,
+    "dta": STATISTICS_VARIANTS,
+    "sav": STATISTICS_VARIANTS,
+    "parquet": STATISTICS_VARIANTS,
+    # The package with everything it can hold: CSV, Parquet, DTA and SAV.
+    "package": (("dta+sav", False, False, "wide"),),
+}
 
 
-def _options(evidence: bool, audit: bool) -> dict[str, bool]:
-    return {"include_evidence": evidence, "include_audit": audit, "bom": False}
+def _options(export_format: str, evidence: bool, audit: bool, layout: str) -> dict[str, Any]:
+    options = {"include_evidence": evidence, "include_audit": audit, "bom": False}
+    options |= {"layout": layout, "booleans": "true_false", "include_texts": False}
+    if export_format == "package":
+        options["package_formats"] = ["dta", "sav"]
+    return options
 
 
 def bench_exports(project, version, user, *, documents: int, repeat: int) -> list[dict]:
@@ -250,18 +285,21 @@ def bench_exports(project, version, user, *, documents: int, repeat: int) -> lis
         f"(each build in a fresh process; time: median of {repeat})"
     )
     print(
-        f"  {'format':<6} {'columns':<9} {'seconds':>8} {'target':>7} {'RSS +MB':>8} "
+        f"  {'format':<8} {'columns':<9} {'seconds':>8} {'target':>7} {'RSS +MB':>8} "
         f"{'peak RSS':>9} {'heap MB':>8} {'size MB':>8}  result"
     )
-    for export_format in ("csv", "xlsx", "json"):
-        for columns, evidence, audit in VARIANTS:
+    for export_format, variants in FORMAT_VARIANTS.items():
+        for columns, evidence, audit, layout in variants:
+            options = _options(export_format, evidence, audit, layout)
+            # A long file has a row per document and variable.
+            expected_rows = documents * len(version.variables) if layout == "long" else documents
             timed = []
             for _ in range(repeat):
                 export = Export.objects.create(
                     project=project,
                     schema_version=version,
                     format=export_format,
-                    options=_options(evidence, audit),
+                    options=options,
                     created_by=user,
                 )
                 timed.append(run_child(export.pk, traced=False))
@@ -269,7 +307,7 @@ def bench_exports(project, version, user, *, documents: int, repeat: int) -> lis
                 project=project,
                 schema_version=version,
                 format=export_format,
-                options=_options(evidence, audit),
+                options=options,
                 created_by=user,
             )
             traced = run_child(export.pk, traced=True)
@@ -278,7 +316,7 @@ def bench_exports(project, version, user, *, documents: int, repeat: int) -> lis
             target = TARGET_SECONDS[export_format] * max(scale, 0.001)
             peak_mb = max(worst["rss_delta_mb"], traced["tracemalloc_peak_mb"])
             ok = (
-                all(run["status"] == "completed" and run["rows"] == documents for run in timed)
+                all(run["status"] == "completed" and run["rows"] == expected_rows for run in timed)
                 and seconds < target
                 and peak_mb < TARGET_PEAK_MB
             )
@@ -287,6 +325,7 @@ def bench_exports(project, version, user, *, documents: int, repeat: int) -> lis
                 "format": export_format,
                 "include_evidence": evidence,
                 "include_audit": audit,
+                "layout": layout,
                 "documents": documents,
                 "variables": len(version.variables),
                 "seconds": seconds,
@@ -303,7 +342,7 @@ def bench_exports(project, version, user, *, documents: int, repeat: int) -> lis
             }
             results.append(figures)
             print(
-                f"  {export_format:<6} {columns:<9} {seconds:>8.2f} "
+                f"  {export_format:<8} {columns:<9} {seconds:>8.2f} "
                 f"{target:>6.1f}s {figures['rss_delta_mb']:>8.1f} {figures['peak_rss_mb']:>9.1f} "
                 f"{figures['tracemalloc_peak_mb']:>8.1f} {figures['size_mb']:>8.2f}  "
                 f"{'PASS' if ok else 'MISS'}   {common.load_text(figures['load'])}"
@@ -445,6 +484,7 @@ def main() -> int:
     missed = [
         f"{r['part']}:{r.get('format', '')}{'+evidence' if r.get('include_evidence') else ''}"
         f"{'+audit' if r.get('include_audit') else ''}"
+        f"{'+long' if r.get('layout') == 'long' else ''}"
         for r in results
         if not r["target_met"]
     ]

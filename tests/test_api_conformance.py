@@ -52,6 +52,7 @@ LANDED = (
     "Processing.",
     "Review.",
     "Coding rounds.",
+    "Exports.",
 )
 
 
@@ -267,6 +268,19 @@ def test_batch_mode_is_in_the_document(document):
     assert {"id", "status", "request_counts"} <= set(batch["properties"])
     create = document["components"]["schemas"]["JobCreateRequest"]["properties"]
     assert _enum(document, create["mode"]) == ["standard", "batch"]
+
+
+def test_research_exports_are_in_the_document(document):
+    # The "Exports" section: the formats and the options every format shares.
+    create = document["components"]["schemas"]["ExportCreateRequest"]["properties"]
+    assert set(_enum(document, create["format"])) >= {"dta", "sav", "parquet", "package"}
+    assert _enum(document, create["layout"]) == ["wide", "long"]
+    assert _enum(document, create["booleans"]) == ["true_false", "1_0"]
+    assert {"layout", "booleans", "include_audit"} <= _properties(document, "Export")
+    download = document["paths"][BASE_PATH + "/exports/{export_id}/download/"]["get"]
+    assert {"application/zip", "application/x-stata-dta"} <= set(
+        download["responses"]["200"]["content"]
+    )
 
 
 def _ref(document: dict, schema: dict) -> dict:
