@@ -15,9 +15,6 @@ from django.utils import timezone
 from exports.dataset import export_table
 from exports.freshness import data_stamp
 from exports.models import Export
-from exports.package import write_package
-from exports.parquet import write_parquet
-from exports.statistics import write_dta, write_sav
 from exports.writers import ExportTable, write_csv, write_json, write_xlsx
 from processing.models import Extraction
 from projects.models import Project
@@ -52,10 +49,24 @@ WRITERS = {
     Export.Format.CSV: _csv,
     Export.Format.XLSX: lambda table, handle, options: write_xlsx(table, handle),
     Export.Format.JSON: lambda table, handle, options: write_json(table, handle),
-    Export.Format.DTA: lambda table, handle, options: write_dta(table, handle),
-    Export.Format.SAV: lambda table, handle, options: write_sav(table, handle),
-    Export.Format.PARQUET: lambda table, handle, options: write_parquet(table, handle),
+    Export.Format.DTA: lambda table, handle, options: _statistics().write_dta(table, handle),
+    Export.Format.SAV: lambda table, handle, options: _statistics().write_sav(table, handle),
+    Export.Format.PARQUET: lambda table, handle, options: _parquet().write_parquet(table, handle),
 }
+
+
+# pandas, pyreadstat and pyarrow load only in a process that writes those formats: a
+# web worker that never does saves their start-up time and some 100 MB.
+def _statistics():
+    from exports import statistics
+
+    return statistics
+
+
+def _parquet():
+    from exports import parquet
+
+    return parquet
 
 
 def export_filename(export: Export) -> str:
@@ -82,6 +93,8 @@ def export_build(export: Export) -> Export:
         export.data_stamp = data_stamp(project_id=export.project_id, version_id=version.pk).key
         with tempfile.TemporaryFile(dir=settings.DATA_DIR) as handle:
             if export.format == Export.Format.PACKAGE:
+                from exports.package import write_package
+
                 rows, simulated = write_package(version, handle, export.options)
             else:
                 table = export_table(

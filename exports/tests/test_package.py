@@ -33,7 +33,6 @@ from schemas.prompts import build_messages, build_prompt
 from schemas.versions import current_version, schema_confirm
 
 pytestmark = pytest.mark.django_db
-METHODS_PRINTED = False
 LINE_KEYS = {
     "call_id", "job_id", "document_id", "request_hash", "model", "created_at", "finished_at",
     "prompt_tokens", "cached_tokens", "completion_tokens", "cost_usd", "finish_reason",
@@ -176,7 +175,7 @@ def test_csv_and_parquet_rows_are_the_final_values(exported, reviewed):
         assert cell == csv_cell(extraction.human_value)
 
 
-def test_methods_names_model_version_documents_and_agreement(exported, reviewed, capsys):
+def test_methods_names_model_version_documents_and_agreement(exported, reviewed):
     export, files = exported
     methods = files["METHODS.md"].decode()
     version = reviewed
@@ -214,11 +213,6 @@ def test_methods_names_model_version_documents_and_agreement(exported, reviewed,
     # The simulator's answers are said to be simulated, prominently.
     assert export.options["simulated"] is True
     assert methods.split("\n\n")[1].startswith("> **Simulated values.**")
-    global METHODS_PRINTED
-    if not METHODS_PRINTED:
-        with capsys.disabled():
-            print("\n----- METHODS.md -----\n" + methods)
-        METHODS_PRINTED = True
 
 
 def test_responses_one_line_per_value_producing_call_and_no_secrets(exported, reviewed):

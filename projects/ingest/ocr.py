@@ -34,7 +34,6 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-import pytesseract
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from PIL import Image
@@ -178,6 +177,10 @@ def image_read(image: Image.Image, *, languages: str, dpi: float | None = None) 
     ``dpi``: the image's resolution where known; Tesseract guesses from the letters'
     size otherwise. Raises ``OcrError``.
     """
+    # Imported here: pytesseract imports pandas when it is installed (for the exports),
+    # which every web and worker process would otherwise load at start for nothing.
+    import pytesseract
+
     prepared, dpi = _prepared(image, dpi)
     config = f"--dpi {round(dpi)}" if dpi else ""
     # pytesseract reads the program from a module global; every call sets the same value.

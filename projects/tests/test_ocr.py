@@ -134,10 +134,12 @@ def test_low_confidence_pages_are_listed(settings):
 
 @requires_tesseract
 def test_a_tesseract_failure_names_the_page(monkeypatch):
-    def fail(*args, **kwargs):
-        raise ocr.pytesseract.TesseractError(1, "Error in pixReadMem")
+    import pytesseract
 
-    monkeypatch.setattr(ocr.pytesseract, "image_to_data", fail)
+    def fail(*args, **kwargs):
+        raise pytesseract.TesseractError(1, "Error in pixReadMem")
+
+    monkeypatch.setattr(pytesseract, "image_to_data", fail)
     outcome = only(iter_upload("scan.pdf", make_scanned_pdf(PAGES[:1])))
     assert outcome.error.code == "ocr_failed"
     assert "page 1" in outcome.error.message and "pixReadMem" in outcome.error.message
