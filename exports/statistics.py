@@ -43,7 +43,9 @@ the file has the same columns whatever the data. A date variable's ``__model`` a
 **Names.** Both packages get names of ASCII letters, digits and underscores starting
 with a letter: accents are dropped, anything else becomes ``_``, leading and trailing
 underscores go (``var`` when nothing is left), a reserved word or a name starting with
-a digit gets a ``v_`` prefix; at most 32 characters for Stata and 64 for SPSS; unique
+a digit gets a ``v_`` prefix; at most 64 characters for SPSS, and for Stata 32 less
+the digits of the file's column count (pyreadstat names each value-label set after its
+variable plus a counter, and Stata takes no set name past 32 characters); unique
 ignoring case (SPSS ignores it; Stata does not, but a name should not depend on the
 format). Names valid as they are keep them, first come first served; the others are
 then made valid in column order, shortened keeping the part after the last ``__``
@@ -83,6 +85,7 @@ from __future__ import annotations
 
 import array
 import contextlib
+import dataclasses
 import datetime as dt
 import math
 import os
@@ -289,6 +292,16 @@ class NameRules:
     max_length: int
     reserved: frozenset[str]
     reserved_pattern: re.Pattern[str] | None = None
+    # pyreadstat names a Stata value-label set after its variable plus a counter
+    # (``stance12``), and Stata refuses a set name past 32 characters: a file of n
+    # columns keeps room for n's digits in every name.
+    label_set_suffix: bool = False
+
+    def for_columns(self, count: int) -> NameRules:
+        """The rules for a file of ``count`` columns."""
+        if not self.label_set_suffix:
+            return self
+        return dataclasses.replace(self, max_length=self.max_length - len(str(count)))
 
     def allows(self, name: str) -> bool:
         return (
@@ -312,12 +325,13 @@ STATA_RESERVED = frozenset({
 SPSS_RESERVED = frozenset({
     "all", "and", "by", "eq", "ge", "gt", "le", "lt", "ne", "not", "or", "to", "with",
 })  # fmt: skip
-STATA_NAMES = NameRules(32, STATA_RESERVED, re.compile(r"str\d+"))
+STATA_NAMES = NameRules(32, STATA_RESERVED, re.compile(r"str\d+"), label_set_suffix=True)
 SPSS_NAMES = NameRules(64, SPSS_RESERVED)
 
 
 def file_names(names: Sequence[str], rules: NameRules) -> dict[str, str]:
     """Each name and the one it has in the file (see the module docstring's rule)."""
+    rules = rules.for_columns(len(names))
     chosen: dict[str, str] = {}
     taken: set[str] = set()
     for name in names:

@@ -331,13 +331,14 @@ def test_stata_names_are_valid_and_the_renames_are_listed(user, dataset):
     assert renamed(stata) == {
         "Sample size (n)": "Sample_size_n",
         "if": "v_if",
-        LONG_KEY: LONG_KEY[:32],
-        f"{LONG_KEY}__model": "a_key_long_enough_to_need__model",
-        f"{LONG_KEY}__human": "a_key_long_enough_to_need__human",
-        f"{LONG_KEY}__review": "a_key_long_enough_to_nee__review",
-        f"{LONG_KEY}__status": "a_key_long_enough_to_nee__status",
-        f"{LONG_KEY}__confidence": "a_key_long_enough_to__confidence",
-        f"{LONG_KEY}__evidence": "a_key_long_enough_to_n__evidence",
+        # 83 columns: 30 characters, room for a value-label set's counter.
+        LONG_KEY: LONG_KEY[:30],
+        f"{LONG_KEY}__model": "a_key_long_enough_to_ne__model",
+        f"{LONG_KEY}__human": "a_key_long_enough_to_ne__human",
+        f"{LONG_KEY}__review": "a_key_long_enough_to_n__review",
+        f"{LONG_KEY}__status": "a_key_long_enough_to_n__status",
+        f"{LONG_KEY}__confidence": "a_key_long_enough__confidence",
+        f"{LONG_KEY}__evidence": "a_key_long_enough_to__evidence",
     }
     assert renamed(spss) == {"Sample size (n)": "Sample_size_n"}
     assert stata == stata_names(columns, VARIABLES)  # deterministic
@@ -419,7 +420,7 @@ def test_names_are_made_valid_deterministically():
         "sample_size_n": "sample_size_n",
         "ID": "ID",
         "id": "id_2",  # the same name as "ID" to SPSS, so to both
-        "x" * 40: "x" * 32,
+        "x" * 40: "x" * 30,  # 13 columns: room for a two-digit label-set counter
         "Côte": "Cote",
         "日本": "var",
         "_private": "private",
@@ -510,3 +511,32 @@ def test_text_a_format_cannot_hold_does_not_fail_the_export(tmp_path):
             assert len(meta.column_labels[2]) == 80
             assert kinds[1] == "é" * 100
         assert "\x00" not in meta.column_labels[2]
+
+
+def test_many_labelled_variables_with_long_keys_make_a_stata_file(user):
+    """pyreadstat names each value-label set after its variable plus a counter: with
+    12 categories keyed in 31 characters, ``<key>11`` would pass Stata's 32."""
+    from processing.tests.conftest import make_project
+
+    keys = [f"policy_area_followup_number_{n:03d}" for n in range(12)]
+    assert {len(key) for key in keys} == {31}
+    project = make_project(
+        user,
+        documents=["One text.", "Another text."],
+        variables=[(key, "category", "Which?", ["yes", "no"], False) for key in keys],
+    )
+    version = SchemaVersion.objects.get(project=project)
+    for document in project.documents.all():
+        for key in keys:
+            Extraction.objects.create(
+                document=document, schema_version=version, variable_key=key, value="no",
+                status="ok",
+            )  # fmt: skip
+    export, path = _export(user, version, "dta")
+
+    frame, meta = pyreadstat.read_dta(path)
+    names = stata_names(export_table(version, include_evidence=False, include_audit=False).columns)
+    assert all(len(name) <= 30 for name in meta.column_names)
+    for key in keys:
+        assert meta.variable_value_labels[names[key]] == {1: "yes", 2: "no"}
+        assert frame[names[key]].tolist() == [2, 2]
