@@ -3,10 +3,8 @@ configured broker and database, and the simulator's Batch API over HTTP."""
 
 from __future__ import annotations
 
-import time
 import uuid
 from decimal import Decimal
-from pathlib import Path
 
 import openai
 import pytest
@@ -14,9 +12,9 @@ from django.db.models import Sum
 
 from extractor.llm.models import LLMCall
 from extractor.llm.pricing import cost_usd
-from extractor.simulator import Simulator
 from processing.models import Extraction, JobDocument, ProcessingJob, ProviderBatch
 from processing.tests.conftest import make_project
+from processing.tests.workers import wait_for_job
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -24,41 +22,11 @@ FINISHED = set(ProcessingJob.FINISHED)
 BEAT = {"env": {"BATCH_POLL_SECONDS": "1"}, "beat": True}
 
 
-@pytest.fixture
-def simulator_with(llm_settings):
-    """Start a simulator with options; this process's gateway (the API's checks) and
-    the workers both use it."""
-    started = []
-
-    def start(**options) -> Simulator:
-        simulator = Simulator(**options)
-        started.append(simulator)
-        llm_settings.OPENAI_BASE_URL = simulator.base_url
-        return simulator
-
-    yield start
-    for simulator in started:
-        simulator.stop()
-
-
 def _texts(count: int) -> list[str]:
     return [
         f"Record {n}. In {1960 + n} a convention joined {n % 7 + 2} states; state {n} supported it."
         for n in range(count)
     ]
-
-
-def _wait(job_id: int, until, *, timeout: float = 90, log: Path | None = None):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = ProcessingJob.objects.get(pk=job_id)
-        if until(job):
-            return job
-        time.sleep(0.25)
-    details = log.read_text()[-4000:] if log and log.exists() else ""
-    raise AssertionError(
-        f"job {job_id} stuck at {job.status} {job.processed}/{job.total}\n{details}"
-    )
 
 
 def _start(api, project) -> int:
@@ -78,13 +46,13 @@ def _name() -> str:
 
 
 def test_a_batch_full_run_of_50_documents_completes_at_half_the_cost(
-    api, user, simulator_with, workers, tmp_path
+    api, user, start_llm_simulator, workers, tmp_path
 ):
-    simulator = simulator_with(batch_delay_seconds=2)
+    simulator = start_llm_simulator(batch_delay_seconds=2)
     project = make_project(user, documents=_texts(50))
     workers(simulator, _name(), **BEAT)
     job_id = _start(api, project)
-    job = _wait(job_id, lambda j: j.status in FINISHED, log=tmp_path / "worker.log")
+    job = wait_for_job(job_id, lambda j: j.status in FINISHED, log=tmp_path / "worker.log")
 
     assert job.status == "completed", job.error
     assert job.succeeded == 50 and job.mode == "batch"
@@ -107,20 +75,20 @@ def test_a_batch_full_run_of_50_documents_completes_at_half_the_cost(
 
 
 def test_a_worker_killed_while_its_batch_runs_submits_it_once(
-    api, user, simulator_with, workers, tmp_path
+    api, user, start_llm_simulator, workers, tmp_path
 ):
-    simulator = simulator_with(batch_delay_seconds=8)
+    simulator = start_llm_simulator(batch_delay_seconds=8)
     project = make_project(user, documents=_texts(20))
     name = _name()
     worker = workers(simulator, name, **BEAT)
     job_id = _start(api, project)
     log = tmp_path / "worker.log"
-    _wait(job_id, lambda j: _submitted(j.pk), log=log)
+    wait_for_job(job_id, lambda j: _submitted(j.pk), log=log)
     worker.kill()
     assert ProcessingJob.objects.get(pk=job_id).status == "running"
 
     workers(simulator, name, **BEAT)  # the same worker restarts
-    job = _wait(job_id, lambda j: j.status in FINISHED, log=log)
+    job = wait_for_job(job_id, lambda j: j.status in FINISHED, log=log)
 
     assert job.status == "completed", job.error
     assert len(simulator.batches()) == 1
@@ -130,13 +98,13 @@ def test_a_worker_killed_while_its_batch_runs_submits_it_once(
 
 
 def test_an_expired_batch_falls_back_to_the_live_path_and_completes(
-    api, user, simulator_with, workers, tmp_path
+    api, user, start_llm_simulator, workers, tmp_path
 ):
-    simulator = simulator_with(batch_delay_seconds=2, batch_outcome="expired")
+    simulator = start_llm_simulator(batch_delay_seconds=2, batch_outcome="expired")
     project = make_project(user, documents=_texts(12))
     workers(simulator, _name(), **BEAT)
     job_id = _start(api, project)
-    job = _wait(job_id, lambda j: j.status in FINISHED, log=tmp_path / "worker.log")
+    job = wait_for_job(job_id, lambda j: j.status in FINISHED, log=tmp_path / "worker.log")
 
     assert job.status == "completed", job.error
     batch = ProviderBatch.objects.get(job_id=job_id)
@@ -148,18 +116,18 @@ def test_an_expired_batch_falls_back_to_the_live_path_and_completes(
 
 
 def test_cancelling_a_batch_job_cancels_the_provider_batch(
-    api, user, simulator_with, workers, tmp_path
+    api, user, start_llm_simulator, workers, tmp_path
 ):
-    simulator = simulator_with(batch_delay_seconds=20)
+    simulator = start_llm_simulator(batch_delay_seconds=20)
     project = make_project(user, documents=_texts(10))
     workers(simulator, _name(), **BEAT)
     job_id = _start(api, project)
     log = tmp_path / "worker.log"
-    _wait(job_id, lambda j: _submitted(j.pk), log=log)
+    wait_for_job(job_id, lambda j: _submitted(j.pk), log=log)
 
     response = api.post(f"/api/v1/jobs/{job_id}/cancel/")
     assert response.status_code == 200, response.content
-    job = _wait(job_id, lambda j: j.status in FINISHED, log=log)
+    job = wait_for_job(job_id, lambda j: j.status in FINISHED, log=log)
 
     assert job.status == "cancelled"
     batch = ProviderBatch.objects.get(job_id=job_id)

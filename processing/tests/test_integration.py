@@ -7,9 +7,7 @@ only through the database and the broker, and one of them kills it with SIGKILL.
 
 from __future__ import annotations
 
-import time
 import uuid
-from pathlib import Path
 
 import pytest
 from django.db.models import Sum
@@ -18,6 +16,7 @@ from extractor.llm.models import LLMCall
 from extractor.simulator import Simulator
 from processing.models import Extraction, JobDocument, ProcessingJob
 from processing.tests.conftest import make_project
+from processing.tests.workers import wait_for_job
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -29,19 +28,6 @@ def simulator():
     sim = Simulator(latency=0.2)
     yield sim
     sim.stop()
-
-
-def _wait(job_id: int, until, *, timeout: float = 90, log: Path | None = None) -> ProcessingJob:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = ProcessingJob.objects.get(pk=job_id)
-        if until(job):
-            return job
-        time.sleep(0.25)
-    details = log.read_text()[-4000:] if log and log.exists() else ""
-    raise AssertionError(
-        f"job {job_id} stuck at {job.status} {job.processed}/{job.total}\n{details}"
-    )
 
 
 def _start_job(api, project, **body) -> int:
@@ -60,12 +46,12 @@ def test_sample_then_full_run_through_a_real_worker(api, user, simulator, worker
     workers(simulator, f"itest-{uuid.uuid4().hex[:6]}@%h")
 
     sample = _start_job(api, project, kind="sample", sample_size=4)
-    job = _wait(sample, lambda j: j.status in FINISHED, log=tmp_path / "worker.log")
+    job = wait_for_job(sample, lambda j: j.status in FINISHED, log=tmp_path / "worker.log")
     assert job.status == "completed", job.error
     assert job.succeeded == 4
 
     full = _start_job(api, project, kind="full")
-    job = _wait(full, lambda j: j.status in FINISHED, log=tmp_path / "worker.log")
+    job = wait_for_job(full, lambda j: j.status in FINISHED, log=tmp_path / "worker.log")
     assert job.status == "completed", job.error
     assert job.total == 8  # the sampled documents were not paid for twice
     per_document = Extraction.objects.filter(document__project=project).values_list(
@@ -90,7 +76,7 @@ def test_a_killed_worker_loses_nothing_and_repeats_only_what_was_in_flight(
     worker = workers(simulator, name)
     job_id = _start_job(api, project, kind="full")
     log = tmp_path / "worker.log"
-    _wait(job_id, lambda j: j.processed >= 8, log=log)
+    wait_for_job(job_id, lambda j: j.processed >= 8, log=log)
 
     worker.kill()
     in_flight = JobDocument.objects.filter(job_id=job_id, status="running").count()
@@ -99,7 +85,7 @@ def test_a_killed_worker_loses_nothing_and_repeats_only_what_was_in_flight(
     assert done_at_kill < documents
 
     workers(simulator, name)  # the same worker restarts (systemd, compose...)
-    job = _wait(job_id, lambda j: j.status in FINISHED, timeout=120, log=log)
+    job = wait_for_job(job_id, lambda j: j.status in FINISHED, timeout=120, log=log)
     assert job.status == "completed", job.error
     assert job.processed == job.succeeded == documents
     counts = {}
@@ -125,12 +111,12 @@ def test_a_killed_worker_leaves_no_reservation_behind(api, user, simulator, work
     worker = workers(simulator, name)
     job_id = _start_job(api, project, kind="full", budget_usd=1)
     log = tmp_path / "worker.log"
-    _wait(job_id, lambda j: j.processed >= 4 and j.reserved_usd > 0, log=log)
+    wait_for_job(job_id, lambda j: j.processed >= 4 and j.reserved_usd > 0, log=log)
     worker.kill()
     assert ProcessingJob.objects.get(pk=job_id).reserved_usd > 0  # left by the dead runners
 
     workers(simulator, name)
-    job = _wait(job_id, lambda j: j.status in FINISHED, timeout=120, log=log)
+    job = wait_for_job(job_id, lambda j: j.status in FINISHED, timeout=120, log=log)
     assert job.status == "completed", job.error
     assert job.reserved_usd == 0
     assert not JobDocument.objects.filter(job_id=job_id).exclude(reserved_usd=0).exists()

@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -110,3 +111,20 @@ class Worker:
 
     def log_tail(self, chars: int = 4000) -> str:
         return self.log.read_text(errors="replace")[-chars:] if self.log.exists() else ""
+
+
+def wait_for_job(job_id: int, until, *, timeout: float = 90, log: Path | None = None):
+    """The job once ``until(job)`` holds; AssertionError with the worker log's tail
+    when it does not within ``timeout`` seconds."""
+    from processing.models import ProcessingJob
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = ProcessingJob.objects.get(pk=job_id)
+        if until(job):
+            return job
+        time.sleep(0.25)
+    details = log.read_text()[-4000:] if log and log.exists() else ""
+    raise AssertionError(
+        f"job {job_id} stuck at {job.status} {job.processed}/{job.total}\n{details}"
+    )
