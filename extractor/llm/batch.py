@@ -404,8 +404,8 @@ def read_answer(line: dict[str, Any], call: PreparedCall) -> BatchAnswer:
     status = response.get("status_code") if isinstance(response, dict) else None
     body = response.get("body") if isinstance(response, dict) else None
     if status != 200 or not isinstance(body, dict):
-        error = line.get("error") or (body or {}).get("error") if isinstance(body, dict) else None
-        error = error or line.get("error") or {}
+        # The line's own error (expired, cancelled), else the HTTP error's body.
+        error = line.get("error") or (body.get("error") if isinstance(body, dict) else None) or {}
         message = error.get("message") if isinstance(error, dict) else str(error)
         code = error.get("code") if isinstance(error, dict) else None
         return BatchAnswer(

@@ -19,10 +19,10 @@ from django.conf import settings
 from extractor.llm import records
 from extractor.llm.admission import Admission, BudgetGuard
 from extractor.llm.attempts import AttemptLog, run_attempts
+from extractor.llm.batch import prepare_call
 from extractor.llm.client import provider_config
 from extractor.llm.errors import LLMConfigurationError, LLMError
 from extractor.llm.models import LLMCall
-from extractor.llm.structured import prepare_request, structured_mode
 from extractor.llm.tokens import count_messages
 
 logger = logging.getLogger(__name__)
@@ -83,11 +83,18 @@ def complete_json(
     model = model or settings.EXTRACTOR_MODEL
     context = context or CallContext()
     max_output = max_output_tokens or settings.LLM_MAX_OUTPUT_TOKENS
-    sent, response_format = prepare_request(
-        messages=messages, schema_name=schema_name, json_schema=json_schema, mode=structured_mode()
+    # The same request (and cache key) a batch line carries for these arguments.
+    prepared = prepare_call(
+        messages=messages,
+        schema_name=schema_name,
+        json_schema=json_schema,
+        model=model,
+        max_output_tokens=max_output,
     )
-    key = records.request_hash(
-        model=model, messages=sent, response_format=response_format, max_output_tokens=max_output
+    sent, response_format, key = (
+        prepared.messages,
+        prepared.response_format,
+        prepared.request_hash,
     )
     try:
         config, config_error = provider_config(), None
