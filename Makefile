@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format install migrate bench clean
+.PHONY: run test lint format install migrate bench clean client client-test
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed, found " + sys.version.split()[0]'
@@ -46,6 +46,23 @@ lint: install
 format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+## The TypeScript client (clients/typescript): regenerate its types from the code's
+## OpenAPI document (commit openapi.json and src/schema.ts with the change that made them).
+CLIENT := clients/typescript
+$(CLIENT)/node_modules/.installed: $(CLIENT)/package-lock.json
+	cd $(CLIENT) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+client: install $(CLIENT)/node_modules/.installed
+	$(BIN)/python manage.py spectacular --format openapi-json --validate --fail-on-warn \
+		--file $(CLIENT)/openapi.json
+	cd $(CLIENT) && node scripts/generate.mjs openapi.json src/schema.ts
+
+## The client against a server this starts (see scripts/client-test.sh): its types
+## match the served document, `tsc --noEmit` (strict) passes, the workflow test passes.
+client-test: install
+	scripts/client-test.sh
 
 bench: install
 	$(BIN)/python bench/ingest.py

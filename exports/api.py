@@ -9,6 +9,7 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
+    extend_schema_field,
     extend_schema_view,
     inline_serializer,
 )
@@ -37,12 +38,15 @@ from exports.results import (
 )
 from exports.review import UNSET, ReviewError, blind_entry, extraction_review
 from exports.services import ExportError, export_create
+from exports.writers import BOOLEANS
 from extractor.api import Conflict, page_not_found, page_number_param, page_size_param
+from extractor.fields import ValueField
 from extractor.text import MAX_BIGINT
 from processing.models import Extraction
 from projects import access
 from projects.selectors import project_get_for_user, require_role
 from schemas.models import SchemaVersion
+from schemas.types import VariableType
 from schemas.versions import with_version_number
 
 
@@ -57,21 +61,25 @@ class ResultCellSerializer(serializers.Serializer):
     """One value of a results row (documentation only: see cell_payload)."""
 
     extraction_id = serializers.IntegerField()
-    value = serializers.JSONField(allow_null=True)
-    status = serializers.CharField(help_text="The extraction status.")
+    value = ValueField(allow_null=True)
+    status = serializers.ChoiceField(
+        choices=Extraction.Status.choices, help_text="How the checks judged the model's value."
+    )
     evidence = serializers.CharField(allow_blank=True)
     evidence_start = serializers.IntegerField(allow_null=True)
     evidence_end = serializers.IntegerField(allow_null=True)
     confidence = serializers.FloatField(allow_null=True)
-    human_value = serializers.JSONField(allow_null=True)
+    human_value = ValueField(allow_null=True)
     corrected = serializers.BooleanField()
     verified = serializers.BooleanField()
-    final_value = serializers.JSONField(allow_null=True)
+    final_value = ValueField(allow_null=True)
     message = serializers.CharField(allow_blank=True)
-    model_value = serializers.JSONField(allow_null=True, help_text="The model's value.")
+    model_value = ValueField(allow_null=True, help_text="The model's value.")
     review_status = serializers.ChoiceField(choices=Extraction.Review.choices)
-    evidence_check = serializers.CharField(
-        allow_blank=True, help_text="passed, failed or not_applicable; empty: nothing checked."
+    evidence_check = serializers.ChoiceField(
+        choices=Extraction.EvidenceCheck.choices,
+        allow_blank=True,
+        help_text="passed, failed or not_applicable; empty: nothing checked.",
     )
     carried_from = serializers.IntegerField(
         allow_null=True,
@@ -194,9 +202,14 @@ def _results_rows(project, version, query, page_number: int, page_size: int) -> 
 class ExtractionSerializer(serializers.ModelSerializer):
     document = serializers.IntegerField(source="document_id", read_only=True)
     schema_version = serializers.IntegerField(source="schema_version.number", read_only=True)
-    final_value = serializers.JSONField(read_only=True)
+    value = ValueField(read_only=True)
+    human_value = ValueField(read_only=True)
+    final_value = ValueField(read_only=True)
+    blind_value = ValueField(read_only=True)
     review_status = serializers.ChoiceField(choices=Extraction.Review.choices, read_only=True)
-    evidence_check = serializers.CharField(
+    evidence_check = serializers.ChoiceField(
+        choices=Extraction.EvidenceCheck.choices,
+        allow_blank=True,
         read_only=True,
         help_text="passed, failed or not_applicable; empty when there was no quote to check "
         "(none given, or not found in the document).",
@@ -234,7 +247,7 @@ class ExtractionSerializer(serializers.ModelSerializer):
 
 
 class ReviewSerializer(serializers.Serializer):
-    human_value = serializers.JSONField(
+    human_value = ValueField(
         required=False, allow_null=True, help_text="The correct value; null means none."
     )
     human_evidence = serializers.CharField(
@@ -243,7 +256,7 @@ class ReviewSerializer(serializers.Serializer):
         trim_whitespace=False,
         help_text="With human_value: the quote that supports your value (exports show it).",
     )
-    blind_value = serializers.JSONField(
+    blind_value = ValueField(
         required=False,
         allow_null=True,
         help_text="Blind review: your own answer, given before seeing the model's. It is "
@@ -307,7 +320,7 @@ class ExtractionDetailView(APIView):
 class AgreementRowSerializer(serializers.Serializer):
     key = serializers.CharField()
     label = serializers.CharField()
-    type = serializers.CharField()
+    type = serializers.ChoiceField(choices=VariableType.choices)
     n_verified = serializers.IntegerField()
     n_agree = serializers.IntegerField()
     agreement = serializers.FloatField(allow_null=True)
@@ -434,9 +447,11 @@ class ExportSerializer(serializers.ModelSerializer):
     def get_include_audit(self, export: Export) -> bool:
         return bool(export.options.get("include_audit"))
 
+    @extend_schema_field(serializers.ChoiceField(choices=Export.Layout.choices))
     def get_layout(self, export: Export) -> str:
         return export.options.get("layout") or Export.Layout.WIDE
 
+    @extend_schema_field(serializers.ChoiceField(choices=BOOLEANS))
     def get_booleans(self, export: Export) -> str:
         return export.options.get("booleans") or "true_false"
 
@@ -545,7 +560,7 @@ class QueueItemSerializer(serializers.Serializer):
         {
             "key": serializers.CharField(),
             "label": serializers.CharField(),
-            "type": serializers.CharField(),
+            "type": serializers.ChoiceField(choices=VariableType.choices),
         },
     )
     progress = inline_serializer(
@@ -553,7 +568,7 @@ class QueueItemSerializer(serializers.Serializer):
         {"checked": serializers.IntegerField(), "total": serializers.IntegerField()},
     )
     blind = serializers.BooleanField()
-    model_value = serializers.JSONField(required=False, allow_null=True)
+    model_value = ValueField(required=False, allow_null=True)
     evidence = serializers.CharField(required=False, allow_blank=True)
     evidence_start = serializers.IntegerField(required=False, allow_null=True)
     evidence_end = serializers.IntegerField(required=False, allow_null=True)

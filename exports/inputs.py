@@ -13,6 +13,7 @@ from rest_framework.fields import empty
 
 from exports.models import Export
 from exports.results import version_for
+from exports.writers import BOOLEANS
 from extractor.text import MAX_BIGINT
 from projects.models import Project
 from schemas.models import SchemaVersion
@@ -79,7 +80,7 @@ class ExportCreateSerializer(serializers.Serializer):
         "review_status, status, confidence, evidence, evidence_start, evidence_end).",
     )
     booleans = serializers.ChoiceField(
-        choices=["true_false", "1_0"],
+        choices=BOOLEANS,
         default="true_false",
         error_messages={"invalid_choice": "Choose true_false or 1_0."},
         help_text="CSV only: booleans as TRUE/FALSE or as 1/0 (what Stata reads as numbers).",

@@ -22,9 +22,11 @@ from rest_framework.views import APIView
 from exports import rounds
 from exports.models import CodingItem, CodingRound
 from extractor.api import Conflict
+from extractor.fields import ValueField
 from projects import access
 from projects.selectors import project_get_for_user, require_role
 from schemas.inputs import SampleSizeField
+from schemas.types import VariableType
 
 
 def _round_for(request: Request, round_id: int, *, can: str = access.READ) -> CodingRound:
@@ -175,17 +177,17 @@ class RoundItemSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     document = ItemDocumentSerializer()
     variable = serializers.CharField(source="variable_key")
-    value = serializers.JSONField(allow_null=True, help_text="The caller's value.")
+    value = ValueField(allow_null=True, help_text="The caller's value.")
     coded = serializers.BooleanField()
     coded_at = serializers.DateTimeField(allow_null=True)
-    model_value = serializers.JSONField(
+    model_value = ValueField(
         required=False,
         allow_null=True,
         help_text="Absent in a blind round until the item is coded.",
     )
     model_evidence = serializers.CharField(required=False)
     other_values = serializers.DictField(
-        child=serializers.JSONField(allow_null=True),
+        child=ValueField(allow_null=True),
         required=False,
         help_text="The other coders' values, once the item is coded.",
     )
@@ -230,7 +232,7 @@ class RoundItemListView(generics.GenericAPIView):
 
 
 class RoundItemValueSerializer(serializers.Serializer):
-    value = serializers.JSONField(allow_null=True)
+    value = ValueField(allow_null=True)
 
 
 class RoundItemDetailView(APIView):
@@ -283,7 +285,7 @@ class ModelVsAdjudicatedSerializer(serializers.Serializer):
 class VariableReliabilitySerializer(serializers.Serializer):
     key = serializers.CharField()
     label = serializers.CharField()
-    type = serializers.CharField()
+    type = serializers.ChoiceField(choices=VariableType.choices)
     level = serializers.ChoiceField(choices=["nominal", "interval"])
     units = serializers.IntegerField()
     coders = serializers.ListField(child=serializers.CharField())
@@ -314,12 +316,12 @@ class RoundReliabilityView(APIView):
 class DisagreementSerializer(serializers.Serializer):
     document = ItemDocumentSerializer()
     variable = serializers.CharField()
-    type = serializers.CharField()
-    values = serializers.DictField(child=serializers.JSONField(allow_null=True))
-    model_value = serializers.JSONField(allow_null=True)
+    type = serializers.ChoiceField(choices=VariableType.choices)
+    values = serializers.DictField(child=ValueField(allow_null=True))
+    model_value = ValueField(allow_null=True)
     model_evidence = serializers.CharField(allow_blank=True)
     adjudicated = serializers.BooleanField()
-    adjudicated_value = serializers.JSONField(allow_null=True)
+    adjudicated_value = ValueField(allow_null=True)
 
 
 @extend_schema(
@@ -340,7 +342,7 @@ class RoundDisagreementListView(generics.GenericAPIView):
 class AdjudicationSerializer(serializers.Serializer):
     document = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
     variable = serializers.CharField(max_length=63)
-    value = serializers.JSONField(allow_null=True)
+    value = ValueField(allow_null=True)
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
@@ -348,7 +350,7 @@ class AdjudicationResultSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     document = serializers.IntegerField(source="document_id")
     variable = serializers.CharField(source="variable_key")
-    value = serializers.JSONField(allow_null=True)
+    value = ValueField(allow_null=True)
     note = serializers.CharField(allow_blank=True)
     decided_by = serializers.CharField(source="decided_by.username", allow_null=True)
     updated_at = serializers.DateTimeField()

@@ -186,6 +186,12 @@ class PageNumberPagination(pagination.PageNumberPagination):
     def get_page_size(self, request) -> int:
         return page_size_param(request.query_params.get(self.page_size_query_param))
 
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        """Every page has next and previous (null at either end): required, not optional."""
+        page = super().get_paginated_response_schema(schema)
+        page["required"] = ["count", "next", "previous", "results"]
+        return page
+
     def get_page_number(self, request, paginator) -> int:
         number = page_number_param(request.query_params.get(self.page_query_param))
         if number > paginator.num_pages:

@@ -15,6 +15,8 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.authentication import SessionScheme
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from rest_framework import serializers
 
 
 class WorkbenchSessionScheme(SessionScheme):
@@ -22,6 +24,26 @@ class WorkbenchSessionScheme(SessionScheme):
     being defined: extractor.urls imports this module)."""
 
     target_class = "extractor.authentication.SessionAuthentication"
+
+
+class AutoSchema(SpectacularAutoSchema):
+    """drf-spectacular's schema, with what a model serializer answers marked required.
+
+    drf-spectacular marks a field required in an answer only when the serializer
+    requires it as input or it is read-only, so a writable field with a default (a
+    project's ``description``, a job item's ``status``) came out optional: a generated
+    client typed it ``string | undefined`` although every answer has it. A model
+    serializer writes every field of every object it is given, so in the response
+    direction all its fields are required. Plain serializers keep what they declare:
+    there ``required=False`` means the key may be absent (a blind review queue item
+    leaves out the model's value).
+    """
+
+    def _map_basic_serializer(self, serializer, direction):
+        schema = super()._map_basic_serializer(serializer, direction)
+        if direction == "response" and isinstance(serializer, serializers.ModelSerializer):
+            schema["required"] = list(schema.get("properties", {}))
+        return schema
 
 
 ERROR_SCHEMA: dict[str, Any] = {

@@ -45,7 +45,13 @@ def _secret_key() -> str:
 SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
-CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
+# The Next.js frontend on another origin. Unset, DEBUG allows its dev server only; a
+# deployment lists its frontend's origin(s). CORS headers are for the API alone, and
+# a download's file name and a 429's wait are readable from the frontend's script.
+DEV_FRONTEND_ORIGINS = ["http://localhost:3000"]
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", DEV_FRONTEND_ORIGINS if DEBUG else [])
+CORS_URLS_REGEX = r"^/api/"
+CORS_EXPOSE_HEADERS = ["Content-Disposition", "Retry-After"]
 CORS_ALLOW_CREDENTIALS = True
 
 INSTALLED_APPS = [
@@ -413,7 +419,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "extractor.api.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "extractor.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "extractor.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "upload": env_str("THROTTLE_UPLOAD", "120/hour"),
@@ -441,6 +447,7 @@ SPECTACULAR_SETTINGS = {
         "MemberRoleEnum": "projects.models.ProjectMember.Role",
         "ProjectRoleEnum": "projects.access.PROJECT_ROLES",
         "RunModeEnum": "schemas.estimate.MODES",
+        "ExtractionStatusEnum": "processing.models.Extraction.Status",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -17,6 +17,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from extractor.api import Conflict
+from extractor.fields import JsonObjectField
 from processing import jobs
 from processing.estimates import draft_estimate
 from processing.inputs import JobCreateSerializer, ResumeSerializer
@@ -68,8 +69,8 @@ class JobSerializer(serializers.ModelSerializer):
     budget_usd = serializers.FloatField(read_only=True, allow_null=True)
     eta_seconds = serializers.SerializerMethodField()
     provider_batch = serializers.SerializerMethodField(
-        help_text="Batch mode: the job's latest provider batch {id, status, "
-        "request_counts}; null for a standard job or before the first submission."
+        help_text="Batch mode: the job's latest provider batch (id, status, "
+        "request_counts and the rest); null for a standard job or before its first file."
     )
     provider_batches = serializers.SerializerMethodField(
         help_text="Batch mode: every provider batch of the job (one per input file)."
@@ -122,18 +123,18 @@ class JobSerializer(serializers.ModelSerializer):
     @extend_schema_field(ProviderBatchSerializer(allow_null=True))
     def get_provider_batch(self, job: ProcessingJob) -> dict | None:
         batches = self._batches(job)
-        if not batches:
-            return None
-        latest = batches[-1]
-        return {
-            "id": latest.provider_id or None,
-            "status": latest.status,
-            "request_counts": latest.request_counts or {},
-        }
+        return ProviderBatchSerializer(batches[-1]).data if batches else None
 
     @extend_schema_field(ProviderBatchSerializer(many=True))
     def get_provider_batches(self, job: ProcessingJob) -> list[dict]:
         return ProviderBatchSerializer(self._batches(job), many=True).data
+
+
+class JobDocumentRefSerializer(serializers.Serializer):
+    """The document a job item or log line is about."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
 
 
 class JobItemSerializer(serializers.ModelSerializer):
@@ -160,17 +161,20 @@ class JobItemSerializer(serializers.ModelSerializer):
             "finished_at",
         ]
 
+    @extend_schema_field(JobDocumentRefSerializer)
     def get_document(self, item: JobDocument) -> dict:
         return {"id": item.document_id, "name": item.document.name}
 
 
 class JobLogSerializer(serializers.ModelSerializer):
     document = serializers.SerializerMethodField()
+    data = JsonObjectField(read_only=True)
 
     class Meta:
         model = ProcessingLog
         fields = ["created_at", "level", "event", "message", "document", "data"]
 
+    @extend_schema_field(JobDocumentRefSerializer(allow_null=True))
     def get_document(self, log: ProcessingLog) -> dict | None:
         return {"id": log.document_id, "name": log.document.name} if log.document_id else None
 
@@ -321,7 +325,7 @@ class JobLogListView(generics.ListAPIView):
 
 
 class EstimateSerializer(serializers.Serializer):
-    kind = serializers.CharField()
+    kind = serializers.ChoiceField(choices=ProcessingJob.Kind.choices)
     documents = serializers.IntegerField()
     llm_calls = serializers.IntegerField()
     input_tokens = serializers.IntegerField()

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from extractor.inputs import field_messages
@@ -18,10 +20,12 @@ from processing.models import ProcessingJob
 from schemas.inputs import ModeField, SampleSizeField
 
 
+@extend_schema_field(OpenApiTypes.DOUBLE)
 class UsdAmountField(serializers.DecimalField):
     """An amount in USD as typed ("12.50", "$12.50") or sent as a JSON number; NaN and
     infinities are not amounts. No digit limits: a value the budget column cannot hold
-    is refused by ``jobs.budget_checked`` with a sentence saying the limit."""
+    is refused by ``jobs.budget_checked`` with a sentence saying the limit. Documented
+    as a number, as money is everywhere in the API (a DecimalField would be a string)."""
 
     default_error_messages = {"invalid": "“{input}” is not an amount in USD."}
 

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
 from extractor.api import ApiError, Conflict, PayloadTooLarge, UnsupportedFileType
+from extractor.fields import JsonObjectField
 from extractor.parsers import JSONParser
 from projects import access, members, quota, services
 from projects.ingest import ocr
@@ -115,6 +116,11 @@ class ProjectSerializer(serializers.ModelSerializer):
 
 
 class DocumentSerializer(serializers.ModelSerializer):
+    metadata = JsonObjectField(
+        read_only=True,
+        help_text="Table columns of a CSV/XLSX row, a PDF's properties, OCR confidences.",
+    )
+
     class Meta:
         model = Document
         fields = [
@@ -135,6 +141,12 @@ class DocumentSerializer(serializers.ModelSerializer):
 
 
 class DocumentDetailSerializer(DocumentSerializer):
+    page_offsets = serializers.ListField(
+        child=serializers.IntegerField(),
+        read_only=True,
+        help_text="Char index where each page starts.",
+    )
+
     class Meta(DocumentSerializer.Meta):
         fields = [*DocumentSerializer.Meta.fields, "text", "page_offsets"]
         read_only_fields = fields
@@ -157,44 +169,40 @@ class UploadSerializer(serializers.Serializer):
     )
 
 
+class IngestNoteSerializer(serializers.Serializer):
+    filename = serializers.CharField()
+    message = serializers.CharField()
+
+
+class DuplicateSerializer(serializers.Serializer):
+    filename = serializers.CharField()
+    existing_id = serializers.IntegerField()
+
+
+class UploadQueuedSerializer(serializers.Serializer):
+    filename = serializers.CharField()
+    upload_id = serializers.IntegerField()
+    document_id = serializers.IntegerField(allow_null=True)
+
+
+class IngestErrorSerializer(serializers.Serializer):
+    filename = serializers.CharField()
+    code = serializers.CharField()
+    message = serializers.CharField()
+    document_id = serializers.IntegerField(required=False, allow_null=True)
+
+
 IngestReportSerializer = inline_serializer(
     "IngestReport",
     {
-        "notes": serializers.ListField(
-            child=inline_serializer(
-                "IngestNote",
-                {"filename": serializers.CharField(), "message": serializers.CharField()},
-            )
-        ),
+        "notes": IngestNoteSerializer(many=True),
         "created": DocumentSerializer(many=True),
-        "duplicates": serializers.ListField(
-            child=inline_serializer(
-                "Duplicate",
-                {"filename": serializers.CharField(), "existing_id": serializers.IntegerField()},
-            )
-        ),
-        "processing": serializers.ListField(
-            child=inline_serializer(
-                "UploadQueued",
-                {
-                    "filename": serializers.CharField(),
-                    "upload_id": serializers.IntegerField(),
-                    "document_id": serializers.IntegerField(allow_null=True),
-                },
-            ),
+        "duplicates": DuplicateSerializer(many=True),
+        "processing": UploadQueuedSerializer(
+            many=True,
             help_text="Stored and handed to a worker: follow them at uploads/{upload_id}/.",
         ),
-        "errors": serializers.ListField(
-            child=inline_serializer(
-                "IngestError",
-                {
-                    "filename": serializers.CharField(),
-                    "code": serializers.CharField(),
-                    "message": serializers.CharField(),
-                    "document_id": serializers.IntegerField(required=False, allow_null=True),
-                },
-            )
-        ),
+        "errors": IngestErrorSerializer(many=True),
     },
 )
 
@@ -391,6 +399,9 @@ class UploadStatusSerializer(serializers.ModelSerializer):
     """An uploaded file and how far its parse has got (``projects.parsing``)."""
 
     progress = serializers.FloatField(read_only=True, help_text="0 to 1.")
+    duplicates = DuplicateSerializer(many=True, read_only=True)
+    errors = IngestErrorSerializer(many=True, read_only=True)
+    notes = IngestNoteSerializer(many=True, read_only=True)
     document = serializers.IntegerField(
         source="document_id",
         read_only=True,

@@ -18,6 +18,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from extractor.api import Conflict, ServiceUnavailable
+from extractor.fields import JsonObjectField
 from extractor.llm.errors import LLMError
 from extractor.text import whole_number
 from projects import access
@@ -106,7 +107,34 @@ class VersionChangesSerializer(serializers.Serializer):
     unchanged = serializers.ListField(child=serializers.CharField())
 
 
+class PromptSerializer(serializers.Serializer):
+    """The two messages the model gets: the system message and the per-document one."""
+
+    system = serializers.CharField()
+    user_template = serializers.CharField(
+        help_text="The per-document message, with {document_name} and {document_text}."
+    )
+
+
+class VersionVariableSerializer(serializers.Serializer):
+    """A variable as a version holds it (the draft's may have changed since)."""
+
+    key = serializers.CharField()
+    label = serializers.CharField()
+    type = serializers.ChoiceField(choices=VariableType.choices)
+    instructions = serializers.CharField()
+    allowed_values = serializers.ListField(child=serializers.CharField())
+    required = serializers.BooleanField()
+    synonyms = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="Present when the variable has any.",
+    )
+
+
 class VersionSerializer(serializers.ModelSerializer):
+    variables = VersionVariableSerializer(many=True, read_only=True)
+    json_schema = JsonObjectField(read_only=True)
     prompt = serializers.SerializerMethodField()
     created_by = serializers.SerializerMethodField()
     changes = serializers.SerializerMethodField()
@@ -131,6 +159,7 @@ class VersionSerializer(serializers.ModelSerializer):
     def get_changes(self, version: SchemaVersion) -> dict[str, list[str]]:
         return version_changes(version)
 
+    @extend_schema_field(PromptSerializer)
     def get_prompt(self, version: SchemaVersion) -> dict[str, str]:
         return {"system": version.system_prompt, "user_template": version.user_template}
 
@@ -268,7 +297,7 @@ class VariableSuggestView(ProjectScopedMixin, APIView):
 
 class SchemaSerializer(serializers.Serializer):
     variables = VariableSerializer(many=True)
-    prompt = serializers.DictField(child=serializers.CharField())
+    prompt = PromptSerializer()
     json_schema = serializers.DictField()
     prompt_hash = serializers.CharField()
     current_version = serializers.IntegerField(allow_null=True)
@@ -356,7 +385,7 @@ class VersionRestoreView(ProjectScopedMixin, APIView):
 
 
 class PromptMessageSerializer(serializers.Serializer):
-    role = serializers.CharField()
+    role = serializers.ChoiceField(choices=["system", "user"])
     content = serializers.CharField()
 
 

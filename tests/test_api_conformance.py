@@ -12,6 +12,7 @@ copy it again.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -315,3 +316,105 @@ def test_contract_enumerations_match(document):
     assert [field for field, _ in listed] == ["type", "status", "status", "status"]
     for owner, (field, values) in zip(owners, listed, strict=True):
         assert _enum_values(document, owner, field) == values.split(), (owner, field)
+
+
+# --- What a generated client reads (clients/typescript) ---------------------------------
+
+CLIENT_DOCUMENT = Path(settings.BASE_DIR) / "clients" / "typescript" / "openapi.json"
+# Answers of model serializers: every field is in every object, so every one is required.
+MODEL_ANSWERS = [
+    "Project",
+    "Document",
+    "DocumentDetail",
+    "UploadStatus",
+    "Member",
+    "Variable",
+    "Version",
+    "Job",
+    "JobItem",
+    "JobLog",
+    "ProviderBatch",
+    "Extraction",
+    "Export",
+    "Round",
+]
+# Any JSON at all, on purpose: the model's raw answer as it came.
+UNTYPED_ON_PURPOSE = {("Extraction", "raw")}
+
+
+def test_the_typescript_clients_document_is_the_served_one(document):
+    committed = json.loads(CLIENT_DOCUMENT.read_text())
+    changed = sorted(
+        f"{section} {name}"
+        for section in ("paths",)
+        for name in set(committed[section]) | set(document[section])
+        if committed[section].get(name) != document[section].get(name)
+    ) + sorted(
+        f"component {name}"
+        for name in set(committed["components"]["schemas"]) | set(document["components"]["schemas"])
+        if committed["components"]["schemas"].get(name)
+        != document["components"]["schemas"].get(name)
+    )
+    assert committed == document, (
+        f"clients/typescript/openapi.json is out of date ({', '.join(changed[:10]) or 'other'}):"
+        " run `make client` and commit openapi.json and src/schema.ts"
+    )
+
+
+def test_model_answers_list_every_field_as_required(document):
+    schemas = document["components"]["schemas"]
+    for name in MODEL_ANSWERS:
+        assert set(schemas[name].get("required", [])) == set(schemas[name]["properties"]), name
+
+
+def test_every_page_has_next_and_previous(document):
+    pages = [name for name in document["components"]["schemas"] if name.startswith("Paginated")]
+    assert len(pages) >= 10
+    for name in pages:
+        page = document["components"]["schemas"][name]
+        assert set(page["required"]) == {"count", "next", "previous", "results"}, name
+
+
+def _untyped(schema: dict) -> bool:
+    keys = {"type", "$ref", "anyOf", "oneOf", "allOf", "enum"}
+    return not keys & set(schema)
+
+
+def test_answers_say_the_type_of_every_field(document):
+    """No answer field is "any JSON" (a client's `unknown`) but the raw model answer:
+    values are the Value union, metadata objects, lists lists of their items."""
+    untyped = []
+    for name, component in document["components"]["schemas"].items():
+        if name.endswith("Request"):
+            continue
+        for field, schema in component.get("properties", {}).items():
+            inner = schema.get("items", schema) if schema.get("type") == "array" else schema
+            if (_untyped(schema) or _untyped(inner)) and (name, field) not in UNTYPED_ON_PURPOSE:
+                untyped.append(f"{name}.{field}")
+    assert untyped == []
+
+
+def test_values_and_money_have_their_types(document):
+    schemas = document["components"]["schemas"]
+    value = schemas["Value"]
+    for component, field in [
+        ("ResultCell", "final_value"),
+        ("Extraction", "value"),
+        ("PatchedReviewRequest", "human_value"),
+        ("RoundItemValueRequest", "value"),
+    ]:
+        assert _ref(document, schemas[component]["properties"][field]) == value, component
+    assert [each["type"] for each in value["anyOf"]] == ["string", "number", "boolean", "array"]
+    assert value["nullable"] is True
+    assert schemas["JobCreateRequest"]["properties"]["budget_usd"]["type"] == "number"
+    assert _enum(document, schemas["Export"]["properties"]["layout"]) == ["wide", "long"]
+    assert _enum(document, schemas["Export"]["properties"]["booleans"]) == ["true_false", "1_0"]
+
+
+def test_the_readmes_typescript_example_is_the_one_the_client_test_runs():
+    readme = (Path(settings.BASE_DIR) / "README.md").read_text()
+    shown = re.search(r"```ts\n(.*?)```", readme, re.S).group(1)
+    example = CLIENT_DOCUMENT.parent / "examples" / "quickstart.ts"
+    ran = example.read_text().replace('from "../src/index.js"', 'from "@extractor/client"')
+    assert shown == ran
+    assert len(shown.strip().splitlines()) <= 11
