@@ -36,8 +36,8 @@ from schemas.inputs import EstimateQuerySerializer
 
 
 class ProviderBatchSerializer(serializers.ModelSerializer):
-    id = serializers.CharField(
-        source="provider_id", help_text="The provider's batch id (empty until submitted)."
+    id = serializers.SerializerMethodField(
+        help_text="The provider's batch id (null until submitted)."
     )
     request_counts = serializers.DictField(
         child=serializers.IntegerField(), help_text="The provider's {total, completed, failed}."
@@ -58,6 +58,10 @@ class ProviderBatchSerializer(serializers.ModelSerializer):
             "error",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_id(self, batch: ProviderBatch) -> str | None:
+        return batch.provider_id or None
 
 
 class JobSerializer(serializers.ModelSerializer):

@@ -44,12 +44,7 @@ say "installing the client's packages (npm ci) and checking it (tsc --noEmit, st
   && npm run --silent build)
 
 # Only what the server needs: none of the caller's database, broker or provider.
-read -r port simulator_port < <("$python" -c '
-import socket
-sockets = [socket.socket() for _ in range(2)]
-for s in sockets:
-    s.bind(("127.0.0.1", 0))
-print(*(s.getsockname()[1] for s in sockets))')
+read -r port simulator_port < <("$python" scripts/free_ports.py 2)
 unset DATABASE_URL REDIS_URL CELERY_QUEUE CACHE_KEY_PREFIX OPENAI_API_KEY OPENAI_BASE_URL \
   LLM_SIMULATED COVERAGE_PROCESS_START
 export DJANGO_SETTINGS_MODULE=extractor.settings DEBUG=0 DATA_DIR="$work/data" \

@@ -113,12 +113,7 @@ fi
 # come first on PATH (scripts/web.sh and worker.sh call gunicorn and celery by name).
 unset PYTHONPATH PYTHONHOME VIRTUAL_ENV COVERAGE_PROCESS_START COVERAGE_PROCESS_CONFIG
 export PATH="$venv/bin:$PATH"
-read -r web_port simulator_port < <(python -c '
-import socket
-sockets = [socket.socket() for _ in range(2)]
-for s in sockets:
-    s.bind(("127.0.0.1", 0))
-print(*(s.getsockname()[1] for s in sockets))')
+read -r web_port simulator_port < <(python scripts/free_ports.py 2)
 export DJANGO_SETTINGS_MODULE=extractor.settings
 export DEBUG=0
 SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')"

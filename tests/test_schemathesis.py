@@ -74,6 +74,7 @@ def _config(world: dict) -> schemathesis.Config:
                 "document": world["document_id"],  # ?document= of the prompt preview
                 "round_id": world["round_id"],
                 "item_id": world["item_id"],
+                "upload_id": world["upload_id"],
             },
             "generation": {
                 "mode": "all",
@@ -171,6 +172,12 @@ def _config(world: dict) -> schemathesis.Config:
                     },
                 ),
                 _operation(
+                    "POST",
+                    "/projects/{project_id}/variables/",
+                    project_id=project,
+                    **{"body.key": "fresh_variable", "body.type": "text"},
+                ),
+                _operation(
                     "GET",
                     "/projects/{project_id}/schema/compare/",
                     project_id=project,
@@ -264,6 +271,22 @@ def api_world(db, user, llm_settings, llm_simulator, monkeypatch):
         status=ProcessingJob.Status.COMPLETED_WITH_ERRORS, processed=2, failed=2
     )
     JobDocument.objects.filter(job=failed_job).update(status=JobDocument.Status.FAILED)
+    # A parsed upload with one of each report entry, so its answer is checked whole.
+    from projects.models import Upload
+
+    upload = Upload.objects.create(
+        project=project,
+        user=user,
+        filename="table.csv",
+        sha256="0" * 64,
+        source_type="csv",
+        status=Upload.Status.COMPLETED,
+        documents_created=1,
+        duplicates=[{"filename": "table.csv", "existing_id": scratch_document.pk}],
+        errors=[{"filename": "table.csv", "code": "empty_text", "message": "Row 3 is empty."}],
+        notes=[{"filename": "table.csv", "message": "2 rows had no text."}],
+        progress=1.0,
+    )
     variables = Variable.objects.filter(project=project)
     world = {
         "username": user.get_username(),
@@ -282,6 +305,7 @@ def api_world(db, user, llm_settings, llm_simulator, monkeypatch):
         "item_id": round_item.pk,
         "round_document": round_item.document_id,
         "round_to_close": round_to_close.pk,
+        "upload_id": upload.pk,
         "queued_job": queued_job.pk,
         "paused_job": paused_job.pk,
         "failed_job": failed_job.pk,

@@ -1669,8 +1669,8 @@ export interface components {
             calls: components["schemas"]["PromptCall"][];
         };
         ProviderBatch: {
-            /** @description The provider's batch id (empty until submitted). */
-            id: string;
+            /** @description The provider's batch id (null until submitted). */
+            readonly id: string | null;
             readonly status: components["schemas"]["ProviderBatchStatusEnum"];
             /** @description The provider's {total, completed, failed}. */
             request_counts: {

@@ -66,10 +66,22 @@ describe("errors before any work", () => {
     });
   });
 
-  test("an unknown path under /api/ is a 404 in the error format, not a page", async () => {
-    const response = await fetch(`${baseUrl}/api/v1/no-such-thing/`);
-    assert.equal(response.status, 404);
-    assert.ok(isErrorBody(await response.json()));
+  test("what no typed call can send still answers in the error format", async () => {
+    // A fetch wrapper expecting JSON must never meet an HTML page: unknown paths,
+    // ids that are not numbers, bodies that are not JSON, methods an endpoint lacks.
+    const token = await fetchToken(baseUrl, owner.username, owner.password);
+    const headers = { Authorization: `Token ${token}`, "Content-Type": "application/json" };
+    for (const [method, path, body, status] of [
+      ["GET", "/api/v1/no-such-thing/", undefined, 404],
+      ["GET", "/api/v1/projects/abc/", undefined, 404],
+      ["POST", "/api/v1/projects/", "{not json", 400],
+      ["PUT", "/api/v1/projects/", "{}", 405],
+    ] as const) {
+      const response = await fetch(`${baseUrl}${path}`, { method, headers, body });
+      assert.equal(response.status, status, `${method} ${path}`);
+      assert.match(response.headers.get("Content-Type") ?? "", /^application\/json/);
+      assert.ok(isErrorBody(await response.json()), `${method} ${path}`);
+    }
   });
 });
 
