@@ -205,14 +205,14 @@ export function attachmentName(header: string | null): string | null {
   return name === undefined ? null : name.replace(/\\(.)/g, "$1").trim();
 }
 
-export interface WaitOptions {
+export interface WaitOptions<T = unknown> {
   /** Between two reads; 1 s by default. */
   intervalMs?: number;
   /** Give up after this long (a `WaitTimeoutError`); 10 minutes by default. */
   timeoutMs?: number;
   signal?: AbortSignal;
   /** Called with every read, e.g. to show a job's progress. */
-  onUpdate?: (current: unknown) => void;
+  onUpdate?: (current: T) => void;
 }
 
 /** Waiting ended before the object did; `last` is its last state read. */
@@ -240,7 +240,7 @@ export const JOB_END_STATUSES: readonly JobStatus[] = [
 export function waitForJob(
   client: WorkbenchClient,
   jobId: number,
-  options: WaitOptions = {},
+  options: WaitOptions<Job> = {},
 ): Promise<Job> {
   return poll(
     () => unwrap(client.GET("/api/v1/jobs/{job_id}/", { params: { path: { job_id: jobId } } })),
@@ -254,7 +254,7 @@ export function waitForJob(
 export function waitForExport(
   client: WorkbenchClient,
   exportId: number,
-  options: WaitOptions = {},
+  options: WaitOptions<Export> = {},
 ): Promise<Export> {
   return poll(
     () =>
@@ -272,7 +272,7 @@ export function waitForUpload(
   client: WorkbenchClient,
   projectId: number,
   uploadId: number,
-  options: WaitOptions = {},
+  options: WaitOptions<UploadStatus> = {},
 ): Promise<UploadStatus> {
   return poll(
     () =>
@@ -292,7 +292,7 @@ export function waitForUploads(
   client: WorkbenchClient,
   projectId: number,
   report: IngestReport,
-  options: WaitOptions = {},
+  options: WaitOptions<UploadStatus> = {},
 ): Promise<UploadStatus[]> {
   return Promise.all(
     report.processing.map((queued) => waitForUpload(client, projectId, queued.upload_id, options)),
@@ -303,7 +303,7 @@ async function poll<T>(
   read: () => Promise<T>,
   done: (current: T) => boolean,
   what: string,
-  { intervalMs = 1000, timeoutMs = 600_000, signal, onUpdate }: WaitOptions,
+  { intervalMs = 1000, timeoutMs = 600_000, signal, onUpdate }: WaitOptions<T>,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

@@ -13,6 +13,7 @@ import {
   downloadExport,
   fetchToken,
   isErrorBody,
+  type JobStatus,
   type Project,
   type ResultRow,
   type Schemas,
@@ -273,12 +274,14 @@ describe("the workflow, step by step", () => {
       }),
     );
     assert.equal(job.total, 4);
-    const seen = new Set<string>();
+    const seen = new Set<JobStatus>();
     const ended = await waitForJob(client, job.id, {
       ...WAIT,
-      onUpdate: (current) => seen.add((current as Schemas["Job"]).status),
+      onUpdate: (current) => seen.add(current.status),
     });
     assert.equal(ended.status, "completed", ended.error);
+    const passedThrough: JobStatus[] = ["queued", "running", "completed"];
+    assert.ok([...seen].every((status) => passedThrough.includes(status)), [...seen].join());
     assert.deepEqual([ended.processed, ended.succeeded, ended.failed], [4, 4, 0]);
     assert.equal(ended.progress, 1);
     assert.ok(ended.llm_calls >= 4 && ended.cost_usd > 0);
