@@ -164,6 +164,9 @@ class JobItemSerializer(serializers.ModelSerializer):
             "started_at",
             "finished_at",
         ]
+        # Answers only: read-only fields carry no input limits, which drf-spectacular
+        # would take from the database in use (PostgreSQL's integers are not SQLite's).
+        read_only_fields = fields
 
     @extend_schema_field(JobDocumentRefSerializer)
     def get_document(self, item: JobDocument) -> dict:
@@ -177,6 +180,7 @@ class JobLogSerializer(serializers.ModelSerializer):
     class Meta:
         model = ProcessingLog
         fields = ["created_at", "level", "event", "message", "document", "data"]
+        read_only_fields = fields
 
     @extend_schema_field(JobDocumentRefSerializer(allow_null=True))
     def get_document(self, log: ProcessingLog) -> dict | None:

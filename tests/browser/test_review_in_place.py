@@ -52,6 +52,7 @@ def test_the_blind_queue_hides_the_model_until_the_answer_is_saved(
     extraction = years.order_by("document_id").first()
     Extraction.objects.filter(pk=extraction.pk).update(value=1234)
     page.goto(f"/projects/{results_project.pk}/review-queue/?variable=year")
+    page.evaluate("window.__sameDocument = true")
     queue = page.locator("#queue-item")
     expect(queue).to_contain_text("0 of 5 checked")
     expect(queue).not_to_contain_text("1234")
@@ -60,11 +61,23 @@ def test_the_blind_queue_hides_the_model_until_the_answer_is_saved(
     queue.get_by_role("button", name="Save my answer").click()
     expect(queue).to_contain_text("1234")  # revealed after the entry
     expect(queue).to_contain_text("Your blind answer")
+    _htmx_settled(page)
     queue.get_by_role("button", name="Keep my answer").click()
     expect(queue).to_contain_text("1 of 5 checked")
-    queue.locator("#queue-progress").click()  # the swapped-in item, settled, has the page
+    _htmx_settled(page)
+    queue.locator("#queue-progress").click()  # the swapped-in item has the page
     page.keyboard.press("?")
     expect(queue.locator("[data-key-help]")).to_have_js_property("open", True)
+    assert page.evaluate("window.__sameDocument === true"), "the page was reloaded"
     extraction.refresh_from_db()
     assert (extraction.blind_value, extraction.final_value, extraction.value) == (1999, 1999, 1234)
     browser_errors.assert_none()
+
+
+def _htmx_settled(page) -> None:
+    """Wait until htmx has no request, swap or settle under way, so that a click meets
+    content htmx has taken over and a key the item that stays (a click on a form htmx
+    has not processed yet would be a plain submit, and a reload)."""
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+    )

@@ -1209,18 +1209,16 @@ export interface components {
         };
         JobItem: {
             readonly document: components["schemas"]["JobDocumentRef"];
-            status: components["schemas"]["JobItemStatusEnum"];
-            /** Format: int64 */
-            attempts: number;
-            error: string;
-            /** Format: int64 */
-            llm_calls: number;
+            readonly status: components["schemas"]["JobItemStatusEnum"];
+            readonly attempts: number;
+            readonly error: string;
+            readonly llm_calls: number;
             /** @description The variables the model was asked for this document (the others were already held), recorded when it is done; null: every variable of the version, or not done yet. */
             readonly asked: string[] | null;
             /** Format: date-time */
-            started_at: string | null;
+            readonly started_at: string | null;
             /** Format: date-time */
-            finished_at: string | null;
+            readonly finished_at: string | null;
         };
         /**
          * @description * `pending` - Pending
@@ -1234,9 +1232,9 @@ export interface components {
         JobLog: {
             /** Format: date-time */
             readonly created_at: string;
-            level: components["schemas"]["JobLogLevelEnum"];
-            event: string;
-            message: string;
+            readonly level: components["schemas"]["JobLogLevelEnum"];
+            readonly event: string;
+            readonly message: string;
             readonly document: components["schemas"]["JobDocumentRef"] | null;
             readonly data: {
                 [key: string]: unknown;
