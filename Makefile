@@ -28,10 +28,13 @@ run: install
 ## COVERAGE_FAIL_UNDER=85 (CI) a total under 85 % fails; without, it is only printed.
 # An absolute data file: the suite's worker and simulator subprocesses write theirs
 # beside it, whatever directory they start in.
+# The suite runs in TEST_PROCESSES processes (pytest-xdist; 0: in this one), each with
+# its own test database, data folder, queue and cache keys (extractor/testenv.py).
+TEST_PROCESSES ?= 2
 test: export COVERAGE_FILE := $(CURDIR)/.coverage
 test: install lint
 	rm -f .coverage .coverage.*
-	$(BIN)/python -m coverage run -m pytest; status=$$?; \
+	$(BIN)/python -m coverage run -m pytest -n $(TEST_PROCESSES); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "no tests collected"; exit 0; fi; \
 	$(BIN)/python -m coverage combine --quiet; \
 	if ! $(BIN)/python -m coverage report --fail-under=$${COVERAGE_FAIL_UNDER:-0}; then \

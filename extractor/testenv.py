@@ -10,6 +10,14 @@ import os
 import tempfile
 import uuid
 
+# Under pytest-xdist each test process gets a data folder, queue and cache keys of its
+# own: it inherits the controller's environment, which this module already filled.
+_xdist_worker = os.environ.get("PYTEST_XDIST_WORKER")
+if _xdist_worker:
+    os.environ["DATA_DIR"] = tempfile.mkdtemp(prefix=f"extractor-test-{_xdist_worker}-")
+    os.environ.pop("TEST_SQLITE_NAME", None)
+    for _name in ("CELERY_QUEUE", "CACHE_KEY_PREFIX"):
+        os.environ[_name] = f"{os.environ.get(_name, 'test')}-{_xdist_worker}"
 os.environ.setdefault("DATA_DIR", tempfile.mkdtemp(prefix="extractor-test-"))
 # A file, not memory, when the suite runs on SQLite: worker processes started by the
 # integration tests must see the rows the tests commit.

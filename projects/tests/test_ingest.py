@@ -51,6 +51,7 @@ def test_unknown_binary_is_unsupported():
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(64), "DOCX"),
         (b"{\\rtf1\\ansi hello}", "RTF"),
     ],
+    ids=["gif", "ole2", "rtf"],  # the same names in every process (pytest-xdist)
 )
 def test_known_binaries_are_unsupported_with_a_hint(data, hint):
     outcome = only(iter_upload("file.bin", data))
