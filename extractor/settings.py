@@ -448,6 +448,8 @@ SPECTACULAR_SETTINGS = {
         "ProjectRoleEnum": "projects.access.PROJECT_ROLES",
         "RunModeEnum": "schemas.estimate.MODES",
         "ExtractionStatusEnum": "processing.models.Extraction.Status",
+        "SourceTypeEnum": "projects.models.Document.SourceType",
+        "UploadSourceTypeEnum": "projects.api.UPLOAD_SOURCE_TYPES",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -341,7 +341,7 @@ class EstimateSerializer(serializers.Serializer):
     cost_usd = serializers.FloatField()
     model = serializers.CharField()
     prompt_tokens_per_call = serializers.IntegerField()
-    basis = serializers.CharField()
+    basis = serializers.CharField(help_text="What the token counts rest on, in words.")
     mode = serializers.ChoiceField(choices=MODES, help_text="The price cost_usd is given at.")
     carried_values = serializers.IntegerField(
         help_text="Values the run reuses instead of asking: carried from the previous "

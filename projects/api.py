@@ -21,6 +21,7 @@ from extractor.fields import JsonObjectField
 from extractor.parsers import JSONParser
 from projects import access, members, quota, services
 from projects.ingest import ocr
+from projects.ingest.sniff import ZIP
 from projects.models import Document, Project, ProjectMember, Upload
 from projects.selectors import (
     document_get_for_user,
@@ -395,10 +396,15 @@ class DocumentDetailView(generics.RetrieveDestroyAPIView):
         services.document_delete(document=instance)
 
 
+# What an uploaded file was read as: a document's source types, or an archive.
+UPLOAD_SOURCE_TYPES = [*Document.SourceType.values, ZIP]
+
+
 class UploadStatusSerializer(serializers.ModelSerializer):
     """An uploaded file and how far its parse has got (``projects.parsing``)."""
 
     progress = serializers.FloatField(read_only=True, help_text="0 to 1.")
+    source_type = serializers.ChoiceField(choices=UPLOAD_SOURCE_TYPES, read_only=True)
     duplicates = DuplicateSerializer(many=True, read_only=True)
     errors = IngestErrorSerializer(many=True, read_only=True)
     notes = IngestNoteSerializer(many=True, read_only=True)

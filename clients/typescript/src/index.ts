@@ -113,6 +113,23 @@ export async function unwrap<T>(call: Promise<CallResult<T>>): Promise<T> {
   return data as T;
 }
 
+/**
+ * Every item of a paginated list, reading page after page until `next` is null.
+ * `readPage` gets the page number to pass as `?page=` (and may ask `page_size` up to 500).
+ */
+export async function allPages<T>(
+  readPage: (page: number) => Promise<{ results: T[]; next: string | null }>,
+): Promise<T[]> {
+  const items: T[] = [];
+  for (let page = 1; ; page += 1) {
+    const answer = await readPage(page);
+    items.push(...answer.results);
+    if (answer.next === null) {
+      return items;
+    }
+  }
+}
+
 /** Exchange a username and password for the user's API token. */
 export async function fetchToken(
   baseUrl: string,

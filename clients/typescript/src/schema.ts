@@ -972,6 +972,7 @@ export interface components {
             cost_usd: number;
             model: string;
             prompt_tokens_per_call: number;
+            /** @description What the token counts rest on, in words. */
             basis: string;
             /**
              * @description The price cost_usd is given at.
@@ -1940,12 +1941,27 @@ export interface components {
             /** @description For CSV/XLSX: the column that holds the text. */
             text_column?: string;
         };
+        /**
+         * @description * `txt` - txt
+         *     * `md` - md
+         *     * `pdf` - pdf
+         *     * `docx` - docx
+         *     * `html` - html
+         *     * `csv` - csv
+         *     * `xlsx` - xlsx
+         *     * `image` - image
+         *     * `paste` - paste
+         *     * `unknown` - unknown
+         *     * `zip` - zip
+         * @enum {string}
+         */
+        UploadSourceTypeEnum: "txt" | "md" | "pdf" | "docx" | "html" | "csv" | "xlsx" | "image" | "paste" | "unknown" | "zip";
         /** @description An uploaded file and how far its parse has got (``projects.parsing``). */
         UploadStatus: {
             readonly id: number;
             readonly filename: string;
             readonly status: components["schemas"]["UploadStatusStatusEnum"];
-            readonly source_type: string;
+            readonly source_type: components["schemas"]["UploadSourceTypeEnum"];
             readonly size_bytes: number;
             /**
              * Format: double

@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import {
+  allPages,
   ApiError,
   createWorkbenchClient,
   downloadExport,
@@ -139,13 +140,20 @@ describe("the workflow, step by step", () => {
       const upload = await waitForUpload(client, project.id, queued.upload_id, WAIT);
       assert.equal(upload.status, "completed", JSON.stringify(upload.errors));
     }
-    const documents = await unwrap(
-      client.GET("/api/v1/projects/{project_id}/documents/", {
-        params: { path: { project_id: project.id }, query: { status: "ready" } },
-      }),
+    // Two a page, to read the list the way a long one is read.
+    const documents = await allPages((page) =>
+      unwrap(
+        client.GET("/api/v1/projects/{project_id}/documents/", {
+          params: {
+            path: { project_id: project.id },
+            query: { status: "ready", page, page_size: 2 },
+          },
+        }),
+      ),
     );
-    assert.equal(documents.count, 4);
-    const speakers = documents.results
+    assert.equal(documents.length, 4);
+    assert.equal(new Set(documents.map((document) => document.id)).size, 4);
+    const speakers = documents
       .filter((document) => document.source_type === "csv")
       .map((document) => document.metadata["speaker"])
       .sort();
