@@ -116,8 +116,8 @@ class PromptSerializer(serializers.Serializer):
     )
 
 
-class VersionVariableSerializer(serializers.Serializer):
-    """A variable as a version holds it (the draft's may have changed since)."""
+class VariableDefinitionSerializer(serializers.Serializer):
+    """A variable's definition without its id and position."""
 
     key = serializers.CharField()
     label = serializers.CharField()
@@ -125,6 +125,11 @@ class VersionVariableSerializer(serializers.Serializer):
     instructions = serializers.CharField()
     allowed_values = serializers.ListField(child=serializers.CharField())
     required = serializers.BooleanField()
+
+
+class VersionVariableSerializer(VariableDefinitionSerializer):
+    """A variable as a version holds it (the draft's may have changed since)."""
+
     synonyms = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
@@ -249,13 +254,8 @@ class SuggestSerializer(serializers.Serializer):
     )
 
 
-class SuggestionSerializer(serializers.Serializer):
-    key = serializers.CharField()
-    label = serializers.CharField()
-    type = serializers.ChoiceField(choices=VariableType.choices)
-    instructions = serializers.CharField()
-    allowed_values = serializers.ListField(child=serializers.CharField())
-    required = serializers.BooleanField()
+class SuggestionSerializer(VariableDefinitionSerializer):
+    """A variable the model proposes, not saved."""
 
 
 class SuggestResponseSerializer(serializers.Serializer):

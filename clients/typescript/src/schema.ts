@@ -1907,6 +1907,7 @@ export interface components {
         SuggestResponse: {
             suggestions: components["schemas"]["Suggestion"][];
         };
+        /** @description A variable the model proposes, not saved. */
         Suggestion: {
             key: string;
             label: string;
