@@ -44,6 +44,7 @@ from extractor.fields import ValueField
 from extractor.text import MAX_BIGINT
 from processing.models import Extraction
 from projects import access
+from projects.api import DocumentRefSerializer
 from projects.selectors import project_get_for_user, require_role
 from schemas.models import SchemaVersion
 from schemas.types import VariableType
@@ -552,9 +553,7 @@ class QueueItemSerializer(serializers.Serializer):
     """The next value to check; outside blind mode also what the model said."""
 
     extraction_id = serializers.IntegerField()
-    document = inline_serializer(
-        "QueueDocument", {"id": serializers.IntegerField(), "name": serializers.CharField()}
-    )
+    document = DocumentRefSerializer()
     variable = inline_serializer(
         "QueueVariable",
         {

@@ -24,6 +24,7 @@ from exports.models import CodingItem, CodingRound
 from extractor.api import Conflict
 from extractor.fields import ValueField
 from projects import access
+from projects.api import DocumentRefSerializer
 from projects.selectors import project_get_for_user, require_role
 from schemas.inputs import SampleSizeField
 from schemas.types import VariableType
@@ -168,14 +169,9 @@ class RoundCloseView(APIView):
         return Response(RoundSerializer(coding_round).data)
 
 
-class ItemDocumentSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-
-
 class RoundItemSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    document = ItemDocumentSerializer()
+    document = DocumentRefSerializer()
     variable = serializers.CharField(source="variable_key")
     value = ValueField(allow_null=True, help_text="The caller's value.")
     coded = serializers.BooleanField()
@@ -314,7 +310,7 @@ class RoundReliabilityView(APIView):
 
 
 class DisagreementSerializer(serializers.Serializer):
-    document = ItemDocumentSerializer()
+    document = DocumentRefSerializer()
     variable = serializers.CharField()
     type = serializers.ChoiceField(choices=VariableType.choices)
     values = serializers.DictField(child=ValueField(allow_null=True))

@@ -30,6 +30,7 @@ from processing.selectors import (
     jobs_for_project,
 )
 from projects import access
+from projects.api import DocumentRefSerializer
 from projects.selectors import project_get_for_user
 from schemas.estimate import MODES
 from schemas.inputs import EstimateQuerySerializer
@@ -134,13 +135,6 @@ class JobSerializer(serializers.ModelSerializer):
         return ProviderBatchSerializer(self._batches(job), many=True).data
 
 
-class JobDocumentRefSerializer(serializers.Serializer):
-    """The document a job item or log line is about."""
-
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-
-
 class JobItemSerializer(serializers.ModelSerializer):
     document = serializers.SerializerMethodField()
     asked = serializers.ListField(
@@ -168,7 +162,7 @@ class JobItemSerializer(serializers.ModelSerializer):
         # would take from the database in use (PostgreSQL's integers are not SQLite's).
         read_only_fields = fields
 
-    @extend_schema_field(JobDocumentRefSerializer)
+    @extend_schema_field(DocumentRefSerializer)
     def get_document(self, item: JobDocument) -> dict:
         return {"id": item.document_id, "name": item.document.name}
 
@@ -182,7 +176,7 @@ class JobLogSerializer(serializers.ModelSerializer):
         fields = ["created_at", "level", "event", "message", "document", "data"]
         read_only_fields = fields
 
-    @extend_schema_field(JobDocumentRefSerializer(allow_null=True))
+    @extend_schema_field(DocumentRefSerializer(allow_null=True))
     def get_document(self, log: ProcessingLog) -> dict | None:
         return {"id": log.document_id, "name": log.document.name} if log.document_id else None
 

@@ -141,6 +141,13 @@ class DocumentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class DocumentRefSerializer(serializers.Serializer):
+    """The document another object is about: a job item, a log line, a coding item."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
 class DocumentDetailSerializer(DocumentSerializer):
     page_offsets = serializers.ListField(
         child=serializers.IntegerField(),

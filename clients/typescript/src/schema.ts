@@ -900,7 +900,7 @@ export interface components {
             note?: string;
         };
         Disagreement: {
-            document: components["schemas"]["ItemDocument"];
+            document: components["schemas"]["DocumentRef"];
             variable: string;
             type: components["schemas"]["TypeEnum"];
             values: {
@@ -949,6 +949,11 @@ export interface components {
             readonly text: string;
             /** @description Char index where each page starts. */
             readonly page_offsets: number[];
+        };
+        /** @description The document another object is about: a job item, a log line, a coding item. */
+        DocumentRef: {
+            id: number;
+            name: string;
         };
         /**
          * @description * `queued` - Queued
@@ -1138,10 +1143,6 @@ export interface components {
             processing: components["schemas"]["UploadQueued"][];
             errors: components["schemas"]["IngestError"][];
         };
-        ItemDocument: {
-            id: number;
-            name: string;
-        };
         Job: {
             readonly id: number;
             readonly project: number;
@@ -1203,13 +1204,8 @@ export interface components {
             /** @description Run the full corpus although the project's reliability gate is not met: the reason, recorded in the job's log. */
             reliability_override?: string;
         };
-        /** @description The document a job item or log line is about. */
-        JobDocumentRef: {
-            id: number;
-            name: string;
-        };
         JobItem: {
-            readonly document: components["schemas"]["JobDocumentRef"];
+            readonly document: components["schemas"]["DocumentRef"];
             readonly status: components["schemas"]["JobItemStatusEnum"];
             readonly attempts: number;
             readonly error: string;
@@ -1236,7 +1232,7 @@ export interface components {
             readonly level: components["schemas"]["JobLogLevelEnum"];
             readonly event: string;
             readonly message: string;
-            readonly document: components["schemas"]["JobDocumentRef"] | null;
+            readonly document: components["schemas"]["DocumentRef"] | null;
             readonly data: {
                 [key: string]: unknown;
             };
@@ -1703,14 +1699,10 @@ export interface components {
          * @enum {string}
          */
         ProviderBatchStatusEnum: "preparing" | "submitting" | "validating" | "in_progress" | "finalizing" | "completed" | "failed" | "expired" | "cancelling" | "cancelled";
-        QueueDocument: {
-            id: number;
-            name: string;
-        };
         /** @description The next value to check; outside blind mode also what the model said. */
         QueueItem: {
             extraction_id: number;
-            document: components["schemas"]["QueueDocument"];
+            document: components["schemas"]["DocumentRef"];
             variable: components["schemas"]["QueueVariable"];
             progress: components["schemas"]["QueueProgress"];
             blind: boolean;
@@ -1845,7 +1837,7 @@ export interface components {
         };
         RoundItem: {
             id: number;
-            document: components["schemas"]["ItemDocument"];
+            document: components["schemas"]["DocumentRef"];
             variable: string;
             /** @description The caller's value. */
             value: components["schemas"]["Value"] | null;
