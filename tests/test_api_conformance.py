@@ -342,19 +342,23 @@ MODEL_ANSWERS = [
 UNTYPED_ON_PURPOSE = {("Extraction", "raw")}
 
 
+def _differing(committed: dict, served: dict) -> list[str]:
+    """The paths and components whose description differs between two documents."""
+    sections = {
+        "path": (committed["paths"], served["paths"]),
+        "component": (committed["components"]["schemas"], served["components"]["schemas"]),
+    }
+    return [
+        f"{label} {name}"
+        for label, (before, after) in sections.items()
+        for name in sorted(before.keys() | after.keys())
+        if before.get(name) != after.get(name)
+    ]
+
+
 def test_the_typescript_clients_document_is_the_served_one(document):
     committed = json.loads(CLIENT_DOCUMENT.read_text())
-    changed = sorted(
-        f"{section} {name}"
-        for section in ("paths",)
-        for name in set(committed[section]) | set(document[section])
-        if committed[section].get(name) != document[section].get(name)
-    ) + sorted(
-        f"component {name}"
-        for name in set(committed["components"]["schemas"]) | set(document["components"]["schemas"])
-        if committed["components"]["schemas"].get(name)
-        != document["components"]["schemas"].get(name)
-    )
+    changed = _differing(committed, document)
     assert committed == document, (
         f"clients/typescript/openapi.json is out of date ({', '.join(changed[:10]) or 'other'}):"
         " run `make client` and commit openapi.json and src/schema.ts"

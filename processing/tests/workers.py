@@ -113,18 +113,30 @@ class Worker:
         return self.log.read_text(errors="replace")[-chars:] if self.log.exists() else ""
 
 
+def wait_for(read, until, *, what: str, state, timeout: float = 90, log=None, every=0.25):
+    """``read()`` once ``until`` holds for it; AssertionError naming ``what`` and its
+    ``state``, with the worker log's tail, when it does not within ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        current = read()
+        if until(current):
+            return current
+        if time.monotonic() >= deadline:
+            break
+        time.sleep(every)
+    details = log.read_text()[-4000:] if log and log.exists() else ""
+    raise AssertionError(f"{what} stuck at {state(current)}\n{details}")
+
+
 def wait_for_job(job_id: int, until, *, timeout: float = 90, log: Path | None = None):
-    """The job once ``until(job)`` holds; AssertionError with the worker log's tail
-    when it does not within ``timeout`` seconds."""
+    """The job once ``until(job)`` holds (see ``wait_for``)."""
     from processing.models import ProcessingJob
 
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = ProcessingJob.objects.get(pk=job_id)
-        if until(job):
-            return job
-        time.sleep(0.25)
-    details = log.read_text()[-4000:] if log and log.exists() else ""
-    raise AssertionError(
-        f"job {job_id} stuck at {job.status} {job.processed}/{job.total}\n{details}"
+    return wait_for(
+        lambda: ProcessingJob.objects.get(pk=job_id),
+        until,
+        what=f"job {job_id}",
+        state=lambda job: f"{job.status} {job.processed}/{job.total}",
+        timeout=timeout,
+        log=log,
     )

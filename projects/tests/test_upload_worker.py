@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from pathlib import Path
 
@@ -10,6 +9,7 @@ import pytest
 from django.conf import settings
 
 from extractor.simulator import Simulator
+from processing.tests.workers import wait_for
 from projects import parsing
 from projects.models import Document, Upload
 from projects.tests.ingest_files import PARAGRAPH, make_pdf, upload_files
@@ -34,14 +34,15 @@ def _post(api, project, name: str, data: bytes) -> dict:
 
 
 def _wait(upload_id: int, until, *, log: Path, timeout: float = 90) -> Upload:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        upload = Upload.objects.get(pk=upload_id)
-        if until(upload):
-            return upload
-        time.sleep(0.2)
-    tail = log.read_text()[-4000:] if log.exists() else ""
-    raise AssertionError(f"upload {upload_id} stuck at {upload.status}\n{tail}")
+    return wait_for(
+        lambda: Upload.objects.get(pk=upload_id),
+        until,
+        what=f"upload {upload_id}",
+        state=lambda upload: upload.status,
+        timeout=timeout,
+        log=log,
+        every=0.2,
+    )
 
 
 # A table a request does not read: 603 KB, past INGEST_INLINE_MAX_BYTES (512 KB), so a
